@@ -1,0 +1,5 @@
+//! stackgen's generator: spec file → typed model → rendered artifacts → file tree → writer.
+
+pub mod file_tree;
+
+pub use file_tree::FileTree;

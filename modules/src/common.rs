@@ -1,0 +1,48 @@
+//! Inputs and variables shared by every Azure module: where it lives and how it is tagged.
+
+use hcl::Expression;
+
+use crate::hcl_util::{local, string, var};
+use crate::module::{RenderError, StackContext, Variable};
+
+/// The module every Azure module depends on for its resource group.
+pub const RESOURCE_GROUP_MODULE: &str = "resource_group";
+
+/// `location`, `resource_group_name` and `tags` as the root passes them: from the resource group
+/// module's outputs (so Terraform orders creation) and the root's `local.tags`.
+pub fn placement_inputs(stack: &StackContext) -> Result<Vec<(String, Expression)>, RenderError> {
+    Ok(vec![
+        ("location".to_owned(), stack.output(RESOURCE_GROUP_MODULE, "location")?),
+        ("resource_group_name".to_owned(), stack.output(RESOURCE_GROUP_MODULE, "name")?),
+        ("tags".to_owned(), local("tags")),
+    ])
+}
+
+/// The variables matching [`placement_inputs`].
+pub fn placement_variables() -> Vec<Variable> {
+    vec![
+        Variable::required("location", "string", "Azure region of the resources."),
+        Variable::required("resource_group_name", "string", "Resource group of the resources."),
+        Variable::optional("tags", "map(string)", "Tags set on every taggable resource.", Expression::Object(hcl::Object::new()))
+            .non_nullable(),
+    ]
+}
+
+/// `name = var.<name>` style pairs for the common placement arguments of a resource.
+pub fn placement_attributes() -> Vec<(&'static str, Expression)> {
+    vec![("location", var("location")), ("resource_group_name", var("resource_group_name"))]
+}
+
+/// A required string variable with a non-empty check.
+pub fn required_string(name: &str, description: &str) -> Variable {
+    let length = crate::hcl_util::call("length", [crate::hcl_util::call("trimspace", [var(name)])]);
+    Variable::required(name, "string", description).validate(
+        crate::hcl_util::binary(length, hcl::expr::BinaryOperator::Greater, Expression::from(0)),
+        &format!("The {} must not be empty.", name.replace('_', " ")),
+    )
+}
+
+/// A string literal input.
+pub fn literal(name: &str, value: &str) -> (String, Expression) {
+    (name.to_owned(), string(value))
+}

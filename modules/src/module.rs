@@ -1,0 +1,314 @@
+//! The seam every module plugs into, ours and a user's alike.
+
+use std::collections::BTreeMap;
+
+use hcl::{Body, Expression};
+
+use crate::diagnostics::{Diagnostics, FieldPath};
+use crate::hcl_util::traversal;
+
+/// A piece of the stack that renders to one local Terraform child module
+/// (`terraform/modules/<name>/`) and a `module "<name>"` block in the root.
+///
+/// Implement it for your own struct and add it to a stack with the same call stackgen uses for its
+/// own modules; the generator only assembles.
+pub trait Module {
+    /// Folder under `terraform/modules/` and the `module "<name>"` label in the root. snake_case.
+    fn name(&self) -> &str;
+
+    /// Pushes every rule broken, with field paths below `at`. Never stops at the first.
+    fn validate(&self, at: &FieldPath, diagnostics: &mut Diagnostics);
+
+    /// The child module and the inputs the root passes to it. Outputs of modules added earlier are
+    /// reachable through `stack`.
+    fn render(&self, stack: &StackContext) -> Result<RenderedModule, RenderError>;
+}
+
+/// Why a module could not render. These are bugs in a module's wiring, not user mistakes.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum RenderError {
+    /// A module asked for an output that no earlier module declares.
+    #[error("module `{module}` refers to `module.{target}.{output}`, which no earlier module declares")]
+    UnknownOutput {
+        /// The module doing the asking.
+        module: String,
+        /// The module it asked.
+        target: String,
+        /// The output it asked for.
+        output: String,
+    },
+    /// The root passes an input the child module does not declare as a variable.
+    #[error("module `{module}` is passed `{input}`, which it does not declare as a variable")]
+    UndeclaredInput {
+        /// The module.
+        module: String,
+        /// The input name.
+        input: String,
+    },
+    /// A required variable (no default) is not passed by the root.
+    #[error("module `{module}` needs variable `{variable}`, which the root does not pass")]
+    MissingInput {
+        /// The module.
+        module: String,
+        /// The variable name.
+        variable: String,
+    },
+    /// Two modules share a name.
+    #[error("two modules are named `{0}`; module names must be unique")]
+    DuplicateModule(String),
+    /// A module produced something invalid.
+    #[error("module `{module}`: {message}")]
+    Invalid {
+        /// The module.
+        module: String,
+        /// What is wrong.
+        message: String,
+    },
+}
+
+/// A Terraform provider a module needs, pinned in the root's `required_providers`.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct ProviderRequirement {
+    /// Local name, such as `azurerm`.
+    pub name: String,
+    /// Registry source, such as `hashicorp/azurerm`.
+    pub source: String,
+    /// Version constraint, such as `~> 4.55`.
+    pub version: String,
+}
+
+impl ProviderRequirement {
+    /// `hashicorp/azurerm`, 4.x.
+    pub fn azurerm() -> Self {
+        Self::hashicorp("azurerm", "~> 4.55")
+    }
+    /// `hashicorp/azuread`, 3.x.
+    pub fn azuread() -> Self {
+        Self::hashicorp("azuread", "~> 3.7")
+    }
+    /// `hashicorp/helm`, 3.x.
+    pub fn helm() -> Self {
+        Self::hashicorp("helm", "~> 3.1")
+    }
+    /// `hashicorp/kubernetes`, 2.x.
+    pub fn kubernetes() -> Self {
+        Self::hashicorp("kubernetes", "~> 2.38")
+    }
+    /// Any provider published under `hashicorp/`.
+    pub fn hashicorp(name: &str, version: &str) -> Self {
+        Self { name: name.to_owned(), source: format!("hashicorp/{name}"), version: version.to_owned() }
+    }
+}
+
+/// A `validation` block of a variable.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Validation {
+    /// The condition, referring to `var.<name>`.
+    pub condition: Expression,
+    /// Shown by Terraform when the condition is false. Must end with a full stop.
+    pub error_message: String,
+}
+
+/// A child module variable.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Variable {
+    /// snake_case name.
+    pub name: String,
+    /// Type constraint, such as `string` or `list(string)`; see [`crate::hcl_util::type_expr`].
+    pub type_constraint: Expression,
+    /// One sentence for `variables.tf` and the docs.
+    pub description: String,
+    /// Default; `None` makes the variable required.
+    pub default: Option<Expression>,
+    /// Hide the value in plans.
+    pub sensitive: bool,
+    /// `nullable = false` (recommended for collections).
+    pub non_nullable: bool,
+    /// Rules mirroring the Rust validation, so hand edits to the inputs are checked too.
+    pub validations: Vec<Validation>,
+}
+
+impl Variable {
+    /// A required variable.
+    pub fn required(name: &str, type_constraint: &str, description: &str) -> Self {
+        Self {
+            name: name.to_owned(),
+            type_constraint: crate::hcl_util::type_expr(type_constraint),
+            description: description.to_owned(),
+            default: None,
+            sensitive: false,
+            non_nullable: false,
+            validations: Vec::new(),
+        }
+    }
+
+    /// An optional variable with a default.
+    pub fn optional(name: &str, type_constraint: &str, description: &str, default: Expression) -> Self {
+        Self { default: Some(default), ..Self::required(name, type_constraint, description) }
+    }
+
+    /// Adds a validation block.
+    pub fn validate(mut self, condition: Expression, error_message: &str) -> Self {
+        self.validations.push(Validation { condition, error_message: error_message.to_owned() });
+        self
+    }
+
+    /// Marks the variable `nullable = false`.
+    pub fn non_nullable(mut self) -> Self {
+        self.non_nullable = true;
+        self
+    }
+
+    /// Marks the variable sensitive.
+    pub fn sensitive(mut self) -> Self {
+        self.sensitive = true;
+        self
+    }
+}
+
+/// A child module output.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Output {
+    /// snake_case name.
+    pub name: String,
+    /// Value expression, inside the child module.
+    pub value: Expression,
+    /// One sentence.
+    pub description: String,
+    /// Hide the value in plans.
+    pub sensitive: bool,
+    /// Also expose it as a root output (for example the ids CI needs).
+    pub expose_at_root: bool,
+}
+
+impl Output {
+    /// An output visible to other modules.
+    pub fn new(name: &str, value: Expression, description: &str) -> Self {
+        Self {
+            name: name.to_owned(),
+            value,
+            description: description.to_owned(),
+            sensitive: false,
+            expose_at_root: false,
+        }
+    }
+
+    /// Marks the output sensitive.
+    pub fn sensitive(mut self) -> Self {
+        self.sensitive = true;
+        self
+    }
+
+    /// Re-exports the output from the root module.
+    pub fn at_root(mut self) -> Self {
+        self.expose_at_root = true;
+        self
+    }
+}
+
+/// What a module renders to.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct RenderedModule {
+    /// Providers the child module uses.
+    pub providers: Vec<ProviderRequirement>,
+    /// `variables.tf` (sorted by the generator).
+    pub variables: Vec<Variable>,
+    /// `main.tf`: resources, data sources and locals, in order.
+    pub main: Body,
+    /// `outputs.tf` (sorted by the generator).
+    pub outputs: Vec<Output>,
+    /// What the root passes to `module "<name>"`, in order.
+    pub inputs: Vec<(String, Expression)>,
+    /// Things the user should know, printed by the CLI (for example a retired upstream project).
+    pub warnings: Vec<String>,
+}
+
+/// Stack-wide settings every module may read.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct StackSettings {
+    /// Stack name, used as a prefix for resource names.
+    pub name: String,
+    /// Azure region.
+    pub location: String,
+    /// Resource group name.
+    pub resource_group: String,
+    /// Tags on every taggable resource.
+    pub tags: BTreeMap<String, String>,
+}
+
+/// What a module sees of the stack while it renders: the stack settings and the outputs declared
+/// by the modules rendered before it.
+#[derive(Debug, Clone, Default)]
+pub struct StackContext {
+    /// The module rendering now (for error messages).
+    current: String,
+    settings: StackSettings,
+    declared: BTreeMap<String, Vec<String>>,
+}
+
+impl StackContext {
+    /// A context for a stack with `settings` and no modules rendered yet.
+    pub fn new(settings: StackSettings) -> Self {
+        Self { settings, ..Self::default() }
+    }
+
+    /// Stack-wide settings.
+    pub fn settings(&self) -> &StackSettings {
+        &self.settings
+    }
+
+    /// Records a rendered module's outputs so later modules can refer to them.
+    pub fn declare(&mut self, module: &str, rendered: &RenderedModule) {
+        self.declared
+            .insert(module.to_owned(), rendered.outputs.iter().map(|o| o.name.clone()).collect());
+    }
+
+    /// Sets which module is rendering (used in error messages).
+    pub fn enter(&mut self, module: &str) {
+        self.current = module.to_owned();
+    }
+
+    /// True when a module of that name was rendered before.
+    pub fn has_module(&self, module: &str) -> bool {
+        self.declared.contains_key(module)
+    }
+
+    /// `module.<module>.<output>`, checked: fails when no earlier module declares that output.
+    pub fn output(&self, module: &str, output: &str) -> Result<Expression, RenderError> {
+        match self.declared.get(module) {
+            Some(outputs) if outputs.iter().any(|o| o == output) => Ok(traversal("module", [module, output])),
+            _ => Err(RenderError::UnknownOutput {
+                module: self.current.clone(),
+                target: module.to_owned(),
+                output: output.to_owned(),
+            }),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn outputs_resolve_only_when_declared() {
+        let mut stack = StackContext::new(StackSettings::default());
+        let rendered = RenderedModule {
+            outputs: vec![Output::new("id", crate::hcl_util::string("x"), "The id.")],
+            ..RenderedModule::default()
+        };
+        stack.declare("acr", &rendered);
+        stack.enter("aks");
+        let expr = stack.output("acr", "id").map(|e| hcl::format::to_string(&e).unwrap_or_default());
+        assert_eq!(expr, Ok("module.acr.id".to_owned()));
+        assert_eq!(
+            stack.output("acr", "login_server").map(|_| ()),
+            Err(RenderError::UnknownOutput {
+                module: "aks".into(),
+                target: "acr".into(),
+                output: "login_server".into()
+            })
+        );
+    }
+}

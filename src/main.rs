@@ -1,0 +1,4 @@
+//! The `stackgen` command.
+fn main() {
+    println!("stackgen");
+}
