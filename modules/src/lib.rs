@@ -3,13 +3,23 @@
 //! Each module is a struct users write in a spec (serde + schemars), the rules it must satisfy,
 //! and how it renders itself into a Terraform child module. Nothing here touches the file system.
 
+pub mod acr;
+pub mod aks;
+pub mod app;
 pub mod common;
+pub mod delivery;
 pub mod diagnostics;
+pub mod dns;
+pub mod github_oidc;
 pub mod hcl_util;
+pub mod ingress;
+pub mod kubernetes_access;
 pub mod module;
 pub mod resource_group;
 pub mod rules;
+pub mod spec;
 pub mod stack;
 
 pub use diagnostics::{Diagnostic, Diagnostics, FieldPath, Location};
 pub use module::{Module, Output, ProviderRequirement, RenderError, RenderedModule, StackContext, StackSettings, Variable};
+pub use spec::StackSpec;

@@ -1,0 +1,136 @@
+//! Azure Container Registry: one registry, admin user and anonymous pull off, `AcrPull` for the
+//! cluster's kubelet identity.
+
+use hcl::{Block, Body};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use crate::common::{placement_attributes, placement_inputs, placement_variables};
+use crate::diagnostics::{Diagnostics, FieldPath};
+use crate::hcl_util::{call, matches_regex, string, strings, traversal, var};
+use crate::module::{Module, Output, ProviderRequirement, RenderError, RenderedModule, StackContext, Variable};
+
+/// The one container registry of the stack. One GitHub repository pushes to exactly this registry.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct Acr {
+    /// Registry name: 5–50 letters and digits, globally unique (`<name>.azurecr.io`).
+    pub name: String,
+    /// Registry SKU.
+    #[serde(default)]
+    pub sku: AcrSku,
+}
+
+/// ACR SKU.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
+pub enum AcrSku {
+    /// Development only; no private link, lower throughput.
+    Basic,
+    /// Recommended default.
+    #[default]
+    Standard,
+    /// Private endpoints, geo-replication, retention.
+    Premium,
+}
+
+impl AcrSku {
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::Basic => "Basic",
+            Self::Standard => "Standard",
+            Self::Premium => "Premium",
+        }
+    }
+}
+
+impl Acr {
+    /// `<name>.azurecr.io`
+    pub fn login_server(&self) -> String {
+        format!("{}.azurecr.io", self.name.to_ascii_lowercase())
+    }
+
+    /// Pushes every rule broken.
+    pub fn validate_at(&self, at: &FieldPath, diagnostics: &mut Diagnostics) {
+        if !(5..=50).contains(&self.name.len()) || !self.name.chars().all(|c| c.is_ascii_alphanumeric()) {
+            diagnostics.push(
+                at.key("name"),
+                "acr-name",
+                format!("must be 5–50 letters and digits (no hyphens), got {:?}", self.name),
+            );
+        }
+    }
+}
+
+/// The registry as a module.
+#[derive(Debug, Clone)]
+pub struct AcrModule<'a> {
+    spec: &'a Acr,
+}
+
+impl<'a> AcrModule<'a> {
+    /// Wraps the spec.
+    pub fn new(spec: &'a Acr) -> Self {
+        Self { spec }
+    }
+}
+
+impl Module for AcrModule<'_> {
+    fn name(&self) -> &str {
+        "acr"
+    }
+
+    fn validate(&self, at: &FieldPath, diagnostics: &mut Diagnostics) {
+        self.spec.validate_at(at, diagnostics);
+    }
+
+    fn render(&self, stack: &StackContext) -> Result<RenderedModule, RenderError> {
+        let mut registry = Block::builder("resource").add_label("azurerm_container_registry").add_label("this");
+        registry = registry.add_attribute(("name", var("name")));
+        for attribute in placement_attributes() {
+            registry = registry.add_attribute(attribute);
+        }
+        let registry = registry
+            .add_attribute(("sku", var("sku")))
+            .add_attribute(("admin_enabled", false))
+            .add_attribute(("anonymous_pull_enabled", false))
+            .add_attribute(("tags", var("tags")))
+            .build();
+        let pull = Block::builder("resource")
+            .add_label("azurerm_role_assignment")
+            .add_label("kubelet_acr_pull")
+            .add_attribute(("scope", traversal("azurerm_container_registry", ["this", "id"])))
+            .add_attribute(("role_definition_name", string("AcrPull")))
+            .add_attribute(("principal_id", var("kubelet_object_id")))
+            .add_attribute(("principal_type", string("ServicePrincipal")))
+            .add_attribute(("skip_service_principal_aad_check", true))
+            .build();
+
+        let mut variables = placement_variables();
+        variables.extend([
+            Variable::required("name", "string", "Registry name, globally unique.")
+                .validate(matches_regex("^[a-zA-Z0-9]{5,50}$", var("name")), "The registry name must be 5-50 letters and digits."),
+            Variable::optional("sku", "string", "Registry SKU.", string(self.spec.sku.as_str()))
+                .validate(call("contains", [strings(["Basic", "Standard", "Premium"]), var("sku")]), "The SKU must be Basic, Standard or Premium."),
+            Variable::required("kubelet_object_id", "string", "Object ID of the cluster's kubelet identity, granted AcrPull."),
+        ]);
+
+        let mut inputs = vec![("name".to_owned(), string(self.spec.name.clone()))];
+        inputs.extend(placement_inputs(stack)?);
+        inputs.push(("sku".to_owned(), string(self.spec.sku.as_str())));
+        inputs.push(("kubelet_object_id".to_owned(), stack.output("aks", "kubelet_object_id")?));
+
+        Ok(RenderedModule {
+            providers: vec![ProviderRequirement::azurerm()],
+            variables,
+            main: Body::builder().add_block(registry).add_block(pull).build(),
+            outputs: vec![
+                Output::new("id", traversal("azurerm_container_registry", ["this", "id"]), "Resource ID of the registry."),
+                Output::new("login_server", traversal("azurerm_container_registry", ["this", "login_server"]), "Login server, such as myregistry.azurecr.io.").at_root(),
+                Output::new("name", traversal("azurerm_container_registry", ["this", "name"]), "Registry name.").at_root(),
+            ],
+            inputs,
+            warnings: Vec::new(),
+        })
+    }
+}
+

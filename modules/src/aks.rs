@@ -1,0 +1,487 @@
+//! Azure Kubernetes Service: the cluster and its autoscaling default node pool, secure by default.
+
+use hcl::{Block, Body, Expression};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use crate::common::{placement_attributes, placement_inputs, placement_variables};
+use crate::diagnostics::{Diagnostics, FieldPath};
+use crate::hcl_util::{
+    call, ident, matches_regex, string, strings, traversal, traversal_steps, var, Step,
+};
+use crate::module::{Module, Output, ProviderRequirement, RenderError, RenderedModule, StackContext, Variable};
+use crate::rules;
+
+/// The AKS cluster.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct Aks {
+    /// VM size of the default node pool.
+    #[serde(default = "default_vm_size")]
+    pub default_vm_size: String,
+    /// Let the cluster autoscaler size the default pool between min and max count.
+    #[serde(default = "yes")]
+    pub default_node_pool_enable_autoscaling: bool,
+    /// Initial node count (autoscaling) or fixed node count.
+    #[serde(default = "default_node_count")]
+    pub default_node_pool_node_count: u32,
+    /// Lower bound for the autoscaler.
+    #[serde(default = "default_min_count")]
+    pub default_node_pool_node_min_count: u32,
+    /// Upper bound for the autoscaler; must be ≥ node count.
+    #[serde(default = "default_max_count")]
+    pub default_node_pool_node_max_count: u32,
+    /// OS disk size of each node, in GB.
+    #[serde(default = "default_disk_size")]
+    pub default_node_pool_disk_size_in_gb: u32,
+    /// Pods per node; set explicitly (Azure CNI overlay allows up to 250).
+    #[serde(default = "default_max_pods")]
+    pub default_node_pool_max_pods: u32,
+    /// Kubernetes version (`1.33` or `1.33.2`); omit for the region's default.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kubernetes_version: Option<String>,
+    /// Control plane tier: `Standard` carries the uptime SLA.
+    #[serde(default)]
+    pub sku_tier: SkuTier,
+    /// Automatic upgrade channel.
+    #[serde(default)]
+    pub automatic_upgrade_channel: UpgradeChannel,
+    /// Network policy engine for Azure CNI overlay.
+    #[serde(default)]
+    pub network_policy: NetworkPolicy,
+    /// How clients authenticate to the API server.
+    #[serde(default)]
+    pub authentication: ClusterAuthentication,
+    /// Entra ID groups whose members are cluster admins.
+    #[serde(default)]
+    pub admin_group_object_ids: Vec<String>,
+    /// CIDRs allowed to reach the API server; empty allows all (GitHub-hosted runners have no fixed IPs).
+    #[serde(default)]
+    pub api_server_authorized_ip_ranges: Vec<String>,
+}
+
+fn default_vm_size() -> String {
+    "Standard_D2s_v5".to_owned()
+}
+fn yes() -> bool {
+    true
+}
+fn default_node_count() -> u32 {
+    2
+}
+fn default_min_count() -> u32 {
+    1
+}
+fn default_max_count() -> u32 {
+    5
+}
+fn default_disk_size() -> u32 {
+    64
+}
+fn default_max_pods() -> u32 {
+    110
+}
+
+impl Default for Aks {
+    fn default() -> Self {
+        Self {
+            default_vm_size: default_vm_size(),
+            default_node_pool_enable_autoscaling: true,
+            default_node_pool_node_count: default_node_count(),
+            default_node_pool_node_min_count: default_min_count(),
+            default_node_pool_node_max_count: default_max_count(),
+            default_node_pool_disk_size_in_gb: default_disk_size(),
+            default_node_pool_max_pods: default_max_pods(),
+            kubernetes_version: None,
+            sku_tier: SkuTier::default(),
+            automatic_upgrade_channel: UpgradeChannel::default(),
+            network_policy: NetworkPolicy::default(),
+            authentication: ClusterAuthentication::default(),
+            admin_group_object_ids: Vec::new(),
+            api_server_authorized_ip_ranges: Vec::new(),
+        }
+    }
+}
+
+/// AKS control plane tier.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
+pub enum SkuTier {
+    /// No SLA; for development.
+    Free,
+    /// Uptime SLA.
+    #[default]
+    Standard,
+    /// Long-term support.
+    Premium,
+}
+
+impl SkuTier {
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::Free => "Free",
+            Self::Standard => "Standard",
+            Self::Premium => "Premium",
+        }
+    }
+}
+
+/// AKS automatic upgrade channel.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum UpgradeChannel {
+    /// Latest patch of the current minor version.
+    #[default]
+    Patch,
+    /// Latest supported patch of the N-1 minor version.
+    Stable,
+    /// Latest supported version.
+    Rapid,
+    /// Node images only.
+    NodeImage,
+}
+
+impl UpgradeChannel {
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::Patch => "patch",
+            Self::Stable => "stable",
+            Self::Rapid => "rapid",
+            Self::NodeImage => "node-image",
+        }
+    }
+}
+
+/// Network policy engine.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum NetworkPolicy {
+    /// Azure Network Policy Manager.
+    #[default]
+    Azure,
+    /// Calico.
+    Calico,
+    /// Cilium (uses the Cilium data plane).
+    Cilium,
+}
+
+impl NetworkPolicy {
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::Azure => "azure",
+            Self::Calico => "calico",
+            Self::Cilium => "cilium",
+        }
+    }
+}
+
+/// How clients authenticate to the cluster.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ClusterAuthentication {
+    /// Entra ID with Azure RBAC, local accounts disabled; Terraform's helm and kubernetes
+    /// providers get tokens through `kubelogin`.
+    #[default]
+    EntraId,
+    /// Keeps local accounts (client certificates) as the original did, and exports them as
+    /// sensitive outputs. Opt-in: anyone with the state file is cluster admin.
+    LocalAccounts,
+}
+
+impl Aks {
+    /// True when the default pool autoscales.
+    pub fn autoscaling(&self) -> bool {
+        self.default_node_pool_enable_autoscaling
+    }
+
+    /// Pushes every rule broken, with paths below `at`.
+    pub fn validate_at(&self, at: &FieldPath, diagnostics: &mut Diagnostics) {
+        if !self.default_vm_size.starts_with("Standard_") || self.default_vm_size.contains(char::is_whitespace) {
+            diagnostics.push(
+                at.key("default_vm_size"),
+                "vm-size",
+                format!("must be an Azure VM size such as \"Standard_D2s_v5\", got {:?}", self.default_vm_size),
+            );
+        }
+        let count = self.default_node_pool_node_count;
+        diagnostics.check_range(at.key("default_node_pool_node_count"), count, 1, 1000);
+        if self.autoscaling() {
+            let (min, max) = (self.default_node_pool_node_min_count, self.default_node_pool_node_max_count);
+            diagnostics.check_range(at.key("default_node_pool_node_min_count"), min, 1, 1000);
+            diagnostics.check_range(at.key("default_node_pool_node_max_count"), max, 1, 1000);
+            if max < count {
+                diagnostics.push(
+                    at.key("default_node_pool_node_max_count"),
+                    "max-count",
+                    format!("must be ≥ default_node_pool_node_count ({count}), got {max}"),
+                );
+            }
+            if min > count {
+                diagnostics.push(
+                    at.key("default_node_pool_node_min_count"),
+                    "min-count",
+                    format!("must be ≤ default_node_pool_node_count ({count}), got {min}"),
+                );
+            }
+        }
+        diagnostics.check_range(at.key("default_node_pool_disk_size_in_gb"), self.default_node_pool_disk_size_in_gb, 30, 2048);
+        diagnostics.check_range(at.key("default_node_pool_max_pods"), self.default_node_pool_max_pods, 50, 250);
+        if let Some(version) = &self.kubernetes_version {
+            let parts: Vec<&str> = version.split('.').collect();
+            let ok = (2..=3).contains(&parts.len())
+                && parts.iter().all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_digit()));
+            if !ok {
+                diagnostics.push(
+                    at.key("kubernetes_version"),
+                    "kubernetes-version",
+                    format!("must be MAJOR.MINOR or MAJOR.MINOR.PATCH such as \"1.33\", got {version:?}"),
+                );
+            }
+        }
+        for (i, group) in self.admin_group_object_ids.iter().enumerate() {
+            rules::uuid(group, &at.key("admin_group_object_ids").index(i), diagnostics);
+        }
+        for (i, cidr) in self.api_server_authorized_ip_ranges.iter().enumerate() {
+            rules::ipv4_cidr(cidr, &at.key("api_server_authorized_ip_ranges").index(i), diagnostics);
+        }
+    }
+}
+
+/// The cluster as a module: the spec plus the cluster name derived from the stack.
+#[derive(Debug, Clone)]
+pub struct AksModule<'a> {
+    spec: &'a Aks,
+}
+
+impl<'a> AksModule<'a> {
+    /// Wraps the spec.
+    pub fn new(spec: &'a Aks) -> Self {
+        Self { spec }
+    }
+}
+
+fn cluster(attr: &str) -> Expression {
+    traversal("azurerm_kubernetes_cluster", ["this", attr])
+}
+
+impl Module for AksModule<'_> {
+    fn name(&self) -> &str {
+        "aks"
+    }
+
+    fn validate(&self, at: &FieldPath, diagnostics: &mut Diagnostics) {
+        self.spec.validate_at(at, diagnostics);
+    }
+
+    fn render(&self, stack: &StackContext) -> Result<RenderedModule, RenderError> {
+        let spec = self.spec;
+        let entra = spec.authentication == ClusterAuthentication::EntraId;
+
+        let mut pool = Block::builder("default_node_pool")
+            .add_attribute(("name", string("system")))
+            .add_attribute(("vm_size", var("vm_size")))
+            .add_attribute(("auto_scaling_enabled", Expression::Bool(spec.autoscaling())))
+            .add_attribute(("node_count", var("node_count")));
+        if spec.autoscaling() {
+            pool = pool.add_attribute(("min_count", var("min_count"))).add_attribute(("max_count", var("max_count")));
+        }
+        let pool = pool
+            .add_attribute(("max_pods", var("max_pods")))
+            .add_attribute(("os_disk_size_gb", var("os_disk_size_gb")))
+            .add_attribute(("node_public_ip_enabled", false))
+            .add_attribute(("temporary_name_for_rotation", string("systemtmp")))
+            .add_attribute(("type", string("VirtualMachineScaleSets")))
+            .add_attribute(("tags", var("tags")))
+            .add_block(Block::builder("upgrade_settings").add_attribute(("max_surge", string("10%"))).build())
+            .build();
+
+        let mut resource = Block::builder("resource")
+            .add_label("azurerm_kubernetes_cluster")
+            .add_label("this");
+        resource = resource.add_attribute(("name", var("name")));
+        for attribute in placement_attributes() {
+            resource = resource.add_attribute(attribute);
+        }
+        resource = resource
+            .add_attribute(("dns_prefix", var("name")))
+            .add_attribute(("kubernetes_version", var("kubernetes_version")))
+            .add_attribute(("sku_tier", var("sku_tier")))
+            .add_attribute(("automatic_upgrade_channel", var("automatic_upgrade_channel")))
+            .add_attribute(("node_os_upgrade_channel", string("NodeImage")))
+            .add_attribute(("azure_policy_enabled", true))
+            .add_attribute(("local_account_disabled", Expression::Bool(entra)))
+            .add_attribute(("role_based_access_control_enabled", true))
+            .add_attribute(("oidc_issuer_enabled", true))
+            .add_attribute(("workload_identity_enabled", true))
+            .add_attribute(("image_cleaner_enabled", true))
+            .add_attribute(("image_cleaner_interval_hours", 48))
+            .add_attribute(("run_command_enabled", false))
+            .add_attribute(("tags", var("tags")))
+            .add_block(pool)
+            .add_block(Block::builder("identity").add_attribute(("type", string("SystemAssigned"))).build());
+        if entra {
+            resource = resource.add_block(
+                Block::builder("azure_active_directory_role_based_access_control")
+                    .add_attribute(("azure_rbac_enabled", true))
+                    .add_attribute(("admin_group_object_ids", var("admin_group_object_ids")))
+                    .build(),
+            );
+        }
+        resource = resource
+            .add_block(
+                Block::builder("api_server_access_profile")
+                    .add_attribute(("authorized_ip_ranges", var("api_server_authorized_ip_ranges")))
+                    .build(),
+            )
+            .add_block({
+                let mut network = Block::builder("network_profile")
+                    .add_attribute(("network_plugin", string("azure")))
+                    .add_attribute(("network_plugin_mode", string("overlay")))
+                    .add_attribute(("network_policy", var("network_policy")));
+                if spec.network_policy == NetworkPolicy::Cilium {
+                    network = network.add_attribute(("network_data_plane", string("cilium")));
+                }
+                network
+                    .add_attribute(("load_balancer_sku", string("standard")))
+                    .add_attribute(("outbound_type", string("loadBalancer")))
+                    .build()
+            });
+        if spec.autoscaling() {
+            resource = resource.add_block(
+                Block::builder("lifecycle")
+                    .add_attribute((
+                        "ignore_changes",
+                        Expression::Array(vec![traversal_steps(
+                            "default_node_pool",
+                            &[Step::Index(0), Step::Attr("node_count")],
+                        )]),
+                    ))
+                    .build(),
+            );
+        }
+
+        let mut variables = placement_variables();
+        variables.extend([
+            Variable::required("name", "string", "Name of the cluster; also its DNS prefix.")
+                .validate(matches_regex("^[a-z][a-z0-9-]{1,61}[a-z0-9]$", var("name")), "The cluster name must be 3-63 lowercase letters, digits or hyphens."),
+            Variable::optional("vm_size", "string", "VM size of the default node pool.", string(spec.default_vm_size.clone())),
+            node_count_variable("node_count", "Initial (autoscaling) or fixed node count of the default pool.", spec.default_node_pool_node_count),
+            Variable::optional("max_pods", "number", "Maximum pods per node.", Expression::from(spec.default_node_pool_max_pods))
+                .validate(between(var("max_pods"), 50, 250), "The max pods must be between 50 and 250."),
+            Variable::optional("os_disk_size_gb", "number", "OS disk size of each node, in GB.", Expression::from(spec.default_node_pool_disk_size_in_gb))
+                .validate(between(var("os_disk_size_gb"), 30, 2048), "The OS disk size must be between 30 and 2048 GB."),
+            Variable::optional("kubernetes_version", "string", "Kubernetes version; null for the region default.", Expression::Null),
+            Variable::optional("sku_tier", "string", "Control plane tier.", string(spec.sku_tier.as_str()))
+                .validate(call("contains", [strings(["Free", "Standard", "Premium"]), var("sku_tier")]), "The SKU tier must be Free, Standard or Premium."),
+            Variable::optional("automatic_upgrade_channel", "string", "Automatic upgrade channel.", string(spec.automatic_upgrade_channel.as_str()))
+                .validate(call("contains", [strings(["patch", "stable", "rapid", "node-image"]), var("automatic_upgrade_channel")]), "The upgrade channel must be patch, stable, rapid or node-image."),
+            Variable::optional("network_policy", "string", "Network policy engine.", string(spec.network_policy.as_str()))
+                .validate(call("contains", [strings(["azure", "calico", "cilium"]), var("network_policy")]), "The network policy must be azure, calico or cilium."),
+            Variable::optional("api_server_authorized_ip_ranges", "list(string)", "CIDRs allowed to reach the API server; empty allows all.", Expression::Array(Vec::new()))
+                .non_nullable(),
+        ]);
+        if spec.autoscaling() {
+            variables.push(
+                node_count_variable("min_count", "Lower bound for the autoscaler.", spec.default_node_pool_node_min_count),
+            );
+            variables.push(
+                node_count_variable("max_count", "Upper bound for the autoscaler.", spec.default_node_pool_node_max_count)
+                    .validate(
+                        crate::hcl_util::all_of([
+                            crate::hcl_util::binary(var("max_count"), hcl::expr::BinaryOperator::GreaterEq, var("node_count")),
+                            crate::hcl_util::binary(var("max_count"), hcl::expr::BinaryOperator::GreaterEq, var("min_count")),
+                        ]),
+                        "The max count must be at least the node count and the min count.",
+                    ),
+            );
+        }
+        if entra {
+            variables.push(
+                Variable::optional("admin_group_object_ids", "list(string)", "Entra ID groups whose members are cluster admins.", Expression::Array(Vec::new()))
+                    .non_nullable(),
+            );
+        }
+
+        let mut outputs = vec![
+            Output::new("id", cluster("id"), "Resource ID of the cluster."),
+            Output::new("name", cluster("name"), "Name of the cluster.").at_root(),
+            Output::new("host", traversal_steps("azurerm_kubernetes_cluster", &[Step::Attr("this"), Step::Attr("kube_config"), Step::Index(0), Step::Attr("host")]), "API server URL.")
+                .sensitive(),
+            Output::new(
+                "cluster_ca_certificate",
+                call("base64decode", [traversal_steps("azurerm_kubernetes_cluster", &[Step::Attr("this"), Step::Attr("kube_config"), Step::Index(0), Step::Attr("cluster_ca_certificate")])]),
+                "PEM CA certificate of the API server.",
+            )
+            .sensitive(),
+            Output::new("identity_principal_id", traversal_steps("azurerm_kubernetes_cluster", &[Step::Attr("this"), Step::Attr("identity"), Step::Index(0), Step::Attr("principal_id")]), "Principal ID of the cluster's system-assigned identity."),
+            Output::new("kubelet_object_id", traversal_steps("azurerm_kubernetes_cluster", &[Step::Attr("this"), Step::Attr("kubelet_identity"), Step::Index(0), Step::Attr("object_id")]), "Object ID of the kubelet identity, which pulls images."),
+            Output::new("node_resource_group", cluster("node_resource_group"), "Resource group AKS manages for the nodes."),
+            Output::new("oidc_issuer_url", cluster("oidc_issuer_url"), "OIDC issuer URL for workload identity.").at_root(),
+        ];
+        if !entra {
+            for (name, attr, description) in [
+                ("cluster_host_endpoint", "host", "API server URL (local accounts)."),
+                ("client_certificate", "client_certificate", "Client certificate (local accounts)."),
+                ("client_key", "client_key", "Client key (local accounts)."),
+            ] {
+                outputs.push(Output::new(name, traversal_steps("azurerm_kubernetes_cluster", &[Step::Attr("this"), Step::Attr("kube_config"), Step::Index(0), Step::Attr(attr)]), description).sensitive().at_root());
+            }
+            if let Some(ca) = outputs.iter_mut().find(|o| o.name == "cluster_ca_certificate") {
+                ca.expose_at_root = true;
+            }
+        }
+
+        let mut inputs = vec![("name".to_owned(), crate::hcl_util::template("${local.name}-aks"))];
+        inputs.extend(placement_inputs(stack)?);
+        inputs.extend([
+            ("vm_size".to_owned(), string(spec.default_vm_size.clone())),
+            ("node_count".to_owned(), Expression::from(spec.default_node_pool_node_count)),
+        ]);
+        if spec.autoscaling() {
+            inputs.push(("min_count".to_owned(), Expression::from(spec.default_node_pool_node_min_count)));
+            inputs.push(("max_count".to_owned(), Expression::from(spec.default_node_pool_node_max_count)));
+        }
+        inputs.extend([
+            ("max_pods".to_owned(), Expression::from(spec.default_node_pool_max_pods)),
+            ("os_disk_size_gb".to_owned(), Expression::from(spec.default_node_pool_disk_size_in_gb)),
+            (
+                "kubernetes_version".to_owned(),
+                spec.kubernetes_version.clone().map_or(Expression::Null, string),
+            ),
+            ("sku_tier".to_owned(), string(spec.sku_tier.as_str())),
+            ("automatic_upgrade_channel".to_owned(), string(spec.automatic_upgrade_channel.as_str())),
+            ("network_policy".to_owned(), string(spec.network_policy.as_str())),
+            ("api_server_authorized_ip_ranges".to_owned(), strings(spec.api_server_authorized_ip_ranges.iter().map(String::as_str))),
+        ]);
+        if entra {
+            inputs.push(("admin_group_object_ids".to_owned(), strings(spec.admin_group_object_ids.iter().map(String::as_str))));
+        }
+
+        let _ = ident;
+        Ok(RenderedModule {
+            providers: vec![ProviderRequirement::azurerm()],
+            variables,
+            main: Body::builder().add_block(resource.build()).build(),
+            outputs,
+            inputs,
+            warnings: if entra {
+                Vec::new()
+            } else {
+                vec!["aks.authentication is local_accounts: client certificates are exported as sensitive outputs and anyone with the state file is cluster admin".to_owned()]
+            },
+        })
+    }
+}
+
+fn node_count_variable(name: &str, description: &str, default: u32) -> Variable {
+    Variable::optional(name, "number", description, Expression::from(default))
+        .validate(between(var(name), 1, 1000), &format!("The {} must be between 1 and 1000.", name.replace('_', " ")))
+}
+
+/// `value >= min && value <= max`
+pub fn between(value: Expression, min: i64, max: i64) -> Expression {
+    use hcl::expr::BinaryOperator::{GreaterEq, LessEq};
+    crate::hcl_util::all_of([
+        crate::hcl_util::binary(value.clone(), GreaterEq, Expression::from(min)),
+        crate::hcl_util::binary(value, LessEq, Expression::from(max)),
+    ])
+}

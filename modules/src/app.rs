@@ -1,0 +1,95 @@
+//! The deployed workload: what the Helm chart, the Dockerfile and the ingress are generated for.
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use crate::diagnostics::{Diagnostics, FieldPath};
+use crate::rules;
+
+/// The HTTP service the stack runs.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct App {
+    /// Name of the service, its chart and its image: a DNS label, 3–40 characters.
+    pub name: String,
+    /// Port the container listens on.
+    #[serde(default = "default_port")]
+    pub port: u16,
+    /// Public host name, inside `dns.hosted_zone_name`.
+    pub host: String,
+    /// Path prefix the ingress serves the app under, stripped before requests reach it
+    /// (`/` serves it at the root).
+    #[serde(default = "default_path_prefix")]
+    pub path_prefix: String,
+    /// Image repository; defaults to `<registry>.azurecr.io/<name>`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub image_repository: Option<String>,
+    /// Version of the generated chart.
+    #[serde(default = "default_chart_version")]
+    pub chart_version: String,
+    /// Replicas when autoscaling is off; the minimum when it is on.
+    #[serde(default = "default_replicas")]
+    pub replicas: u32,
+}
+
+fn default_port() -> u16 {
+    5000
+}
+fn default_path_prefix() -> String {
+    "/".to_owned()
+}
+fn default_chart_version() -> String {
+    "0.1.0".to_owned()
+}
+fn default_replicas() -> u32 {
+    2
+}
+
+impl App {
+    /// The image repository, given the registry's login server.
+    pub fn image_repository(&self, login_server: &str) -> String {
+        self.image_repository.clone().unwrap_or_else(|| format!("{login_server}/{}", self.name))
+    }
+
+    /// Pushes every rule broken.
+    pub fn validate_at(&self, at: &FieldPath, diagnostics: &mut Diagnostics) {
+        rules::dns_label(&self.name, 3, 40, &at.key("name"), diagnostics);
+        if self.port < 1024 {
+            diagnostics.push(
+                at.key("port"),
+                "unprivileged-port",
+                format!("must be 1024 or above so the container runs without privileges, got {}", self.port),
+            );
+        }
+        rules::dns_name(&self.host, &at.key("host"), diagnostics);
+        let prefix_ok = self.path_prefix == "/"
+            || (self.path_prefix.starts_with('/')
+                && !self.path_prefix.ends_with('/')
+                && self.path_prefix[1..]
+                    .split('/')
+                    .all(|s| !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric() || "-_.~".contains(c))));
+        if !prefix_ok {
+            diagnostics.push(
+                at.key("path_prefix"),
+                "path-prefix",
+                format!("must be \"/\" or start with \"/\", not end with \"/\", and use only letters, digits, - _ . ~ in its segments, got {:?}", self.path_prefix),
+            );
+        }
+        if let Some(repository) = &self.image_repository {
+            let ok = !repository.is_empty()
+                && !repository.contains(':')
+                && !repository.contains('@')
+                && repository == &repository.to_ascii_lowercase()
+                && !repository.contains(char::is_whitespace);
+            if !ok {
+                diagnostics.push(
+                    at.key("image_repository"),
+                    "image-repository",
+                    format!("must be a lowercase repository without tag or digest, such as \"myregistry.azurecr.io/app\", got {repository:?}"),
+                );
+            }
+        }
+        rules::semver(&self.chart_version, &at.key("chart_version"), diagnostics);
+        diagnostics.check_range(at.key("replicas"), self.replicas, 1, 100);
+    }
+}

@@ -1,0 +1,282 @@
+//! The DNS zone, the app host's A record (an alias of the ingress controller's static public IP,
+//! so one `terraform apply` wires DNS), and any extra records.
+
+use hcl::{Block, Body, Expression};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use crate::common::{placement_inputs, placement_variables};
+use crate::diagnostics::{Diagnostics, FieldPath};
+use crate::hcl_util::{object, string, traversal, var};
+use crate::module::{Module, Output, ProviderRequirement, RenderError, RenderedModule, StackContext, Variable};
+use crate::rules;
+
+/// The hosted zone and its records.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct Dns {
+    /// The zone, such as `example.com`; delegate it to the name servers in the outputs.
+    pub hosted_zone_name: String,
+    /// Extra records in the zone. The app host's A record is created for you.
+    #[serde(default)]
+    pub subdomains: Vec<Subdomain>,
+}
+
+/// One record set.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct Subdomain {
+    /// Relative name in the zone, such as `www`; `@` for the apex.
+    pub name: String,
+    /// Record type.
+    #[serde(rename = "type")]
+    pub record_type: RecordType,
+    /// Values: IPv4 addresses (A), one host name (CNAME) or texts (TXT).
+    pub records: Vec<String>,
+    /// Time to live in seconds.
+    #[serde(default = "default_ttl")]
+    pub ttl: u32,
+}
+
+fn default_ttl() -> u32 {
+    300
+}
+
+/// Supported record types.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, JsonSchema)]
+pub enum RecordType {
+    /// IPv4 addresses.
+    A,
+    /// An alias to another name.
+    #[serde(rename = "CNAME")]
+    Cname,
+    /// Text.
+    #[serde(rename = "TXT")]
+    Txt,
+}
+
+impl Dns {
+    /// The record name of `host` in this zone (`@` for the apex), or `None` when outside it.
+    pub fn relative_name(&self, host: &str) -> Option<String> {
+        if host == self.hosted_zone_name {
+            Some("@".to_owned())
+        } else {
+            host.strip_suffix(&format!(".{}", self.hosted_zone_name)).map(str::to_owned)
+        }
+    }
+
+    /// Pushes every rule broken.
+    pub fn validate_at(&self, at: &FieldPath, diagnostics: &mut Diagnostics) {
+        rules::dns_name(&self.hosted_zone_name, &at.key("hosted_zone_name"), diagnostics);
+        let mut seen = std::collections::BTreeSet::new();
+        for (i, sub) in self.subdomains.iter().enumerate() {
+            let at = at.key("subdomains").index(i);
+            let name_ok = sub.name == "@"
+                || (!sub.name.is_empty()
+                    && sub.name.split('.').all(|l| {
+                        (1..=63).contains(&l.len())
+                            && l.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_' || c == '*')
+                    }));
+            if !name_ok {
+                diagnostics.push(at.key("name"), "record-name", format!("must be a relative lowercase name such as \"www\" or \"@\", got {:?}", sub.name));
+            }
+            if !seen.insert((sub.name.clone(), sub.record_type)) {
+                diagnostics.push(at.key("name"), "duplicate-record", format!("{:?} {:?} is defined twice; put every value in one entry's records", sub.name, sub.record_type));
+            }
+            diagnostics.check_range(at.key("ttl"), sub.ttl, 1, 2_147_483_647);
+            if sub.records.is_empty() {
+                diagnostics.push(at.key("records"), "required", "must list at least one value");
+            }
+            match sub.record_type {
+                RecordType::A => {
+                    for (j, record) in sub.records.iter().enumerate() {
+                        if record.parse::<std::net::Ipv4Addr>().is_err() {
+                            diagnostics.push(at.key("records").index(j), "ipv4", format!("an A record must be an IPv4 address, got {record:?}"));
+                        }
+                    }
+                }
+                RecordType::Cname => {
+                    if sub.records.len() > 1 {
+                        diagnostics.push(at.key("records"), "cname-single", "a CNAME record has exactly one value");
+                    }
+                    if sub.name == "@" {
+                        diagnostics.push(at.key("name"), "cname-apex", "a CNAME cannot be at the zone apex");
+                    }
+                    for (j, record) in sub.records.iter().enumerate() {
+                        rules::dns_name(record.trim_end_matches('.'), &at.key("records").index(j), diagnostics);
+                    }
+                }
+                RecordType::Txt => {
+                    for (j, record) in sub.records.iter().enumerate() {
+                        if record.len() > 1024 {
+                            diagnostics.push(at.key("records").index(j), "txt-length", "TXT values are at most 1024 characters");
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The zone as a module; `app_host` gets an alias A record to the ingress IP.
+#[derive(Debug, Clone)]
+pub struct DnsModule<'a> {
+    spec: &'a Dns,
+    app_record: String,
+}
+
+impl<'a> DnsModule<'a> {
+    /// The zone, with an A record `app_record` (relative name) aliasing the ingress IP.
+    pub fn new(spec: &'a Dns, app_record: String) -> Self {
+        Self { spec, app_record }
+    }
+}
+
+fn record_label(name: &str) -> String {
+    if name == "@" {
+        "apex".to_owned()
+    } else {
+        name.replace(['.', '-', '*'], "_")
+    }
+}
+
+impl Module for DnsModule<'_> {
+    fn name(&self) -> &str {
+        "dns"
+    }
+
+    fn validate(&self, at: &FieldPath, diagnostics: &mut Diagnostics) {
+        self.spec.validate_at(at, diagnostics);
+    }
+
+    fn render(&self, stack: &StackContext) -> Result<RenderedModule, RenderError> {
+        let zone_name = traversal("azurerm_dns_zone", ["this", "name"]);
+        let mut body = Body::builder().add_block(
+            Block::builder("resource")
+                .add_label("azurerm_dns_zone")
+                .add_label("this")
+                .add_attribute(("name", var("zone_name")))
+                .add_attribute(("resource_group_name", var("resource_group_name")))
+                .add_attribute(("tags", var("tags")))
+                .build(),
+        );
+        body = body.add_block(
+            Block::builder("resource")
+                .add_label("azurerm_dns_a_record")
+                .add_label("app")
+                .add_attribute(("name", var("app_record_name")))
+                .add_attribute(("zone_name", zone_name.clone()))
+                .add_attribute(("resource_group_name", var("resource_group_name")))
+                .add_attribute(("ttl", 300))
+                .add_attribute(("target_resource_id", var("ingress_public_ip_id")))
+                .add_attribute(("tags", var("tags")))
+                .build(),
+        );
+        let mut extra = Vec::new();
+        for kind in [RecordType::A, RecordType::Cname, RecordType::Txt] {
+            let entries: Vec<(&str, Expression)> = self
+                .spec
+                .subdomains
+                .iter()
+                .filter(|s| s.record_type == kind)
+                .map(|s| {
+                    (
+                        s.name.as_str(),
+                        object([
+                            ("name", string(s.name.clone())),
+                            ("ttl", Expression::from(s.ttl)),
+                            ("records", crate::hcl_util::strings(s.records.iter().map(String::as_str))),
+                        ]),
+                    )
+                })
+                .collect();
+            if entries.is_empty() {
+                continue;
+            }
+            let (resource, variable) = match kind {
+                RecordType::A => ("azurerm_dns_a_record", "a_records"),
+                RecordType::Cname => ("azurerm_dns_cname_record", "cname_records"),
+                RecordType::Txt => ("azurerm_dns_txt_record", "txt_records"),
+            };
+            let mut map = hcl::Object::new();
+            for (name, value) in entries {
+                map.insert(crate::hcl_util::object_key(&record_label(name)), value);
+            }
+            extra.push((variable, Expression::Object(map)));
+            let each = |attr: &str| traversal("each", ["value", attr]);
+            let mut block = Block::builder("resource")
+                .add_label(resource)
+                .add_label("extra")
+                .add_attribute(("for_each", var(variable)))
+                .add_attribute(("name", each("name")))
+                .add_attribute(("zone_name", zone_name.clone()))
+                .add_attribute(("resource_group_name", var("resource_group_name")))
+                .add_attribute(("ttl", each("ttl")));
+            block = match kind {
+                RecordType::A => block.add_attribute(("records", each("records"))),
+                RecordType::Cname => block.add_attribute(("record", crate::hcl_util::call("one", [each("records")]))),
+                RecordType::Txt => block.add_block(
+                    Block::builder("dynamic")
+                        .add_label("record")
+                        .add_attribute(("for_each", each("records")))
+                        .add_block(Block::builder("content").add_attribute(("value", traversal("record", ["value"]))).build())
+                        .build(),
+                ),
+            };
+            body = body.add_block(block.add_attribute(("tags", var("tags"))).build());
+        }
+
+        let mut variables: Vec<Variable> = placement_variables().into_iter().filter(|v| v.name != "location").collect();
+        variables.extend([
+            Variable::required("zone_name", "string", "The DNS zone, such as example.com.")
+                .validate(crate::hcl_util::matches_regex(r"^([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?\.)+[a-z][-a-z0-9]{0,61}[a-z0-9]$", var("zone_name")), "The zone name must be a lowercase DNS name."),
+            Variable::required("app_record_name", "string", "Relative name of the app host's A record."),
+            Variable::required("ingress_public_ip_id", "string", "Resource ID of the ingress controller's public IP."),
+        ]);
+        let record_type = "map(object({ name = string, ttl = number, records = list(string) }))";
+        for (variable, _) in &extra {
+            variables.push(
+                Variable::required(variable, "string", "Extra records, keyed by a stable label.")
+                    .non_nullable(),
+            );
+            if let Some(last) = variables.last_mut() {
+                last.type_constraint = record_type_expr();
+                let _ = record_type;
+            }
+        }
+
+        let mut inputs: Vec<(String, Expression)> =
+            placement_inputs(stack)?.into_iter().filter(|(name, _)| name != "location").collect();
+        inputs.push(("zone_name".to_owned(), string(self.spec.hosted_zone_name.clone())));
+        inputs.push(("app_record_name".to_owned(), string(self.app_record.clone())));
+        inputs.push(("ingress_public_ip_id".to_owned(), stack.output("ingress", "public_ip_id")?));
+        for (variable, value) in extra {
+            inputs.push((variable.to_owned(), value));
+        }
+
+        Ok(RenderedModule {
+            providers: vec![ProviderRequirement::azurerm()],
+            variables,
+            main: body.build(),
+            outputs: vec![
+                Output::new("app_fqdn", traversal("azurerm_dns_a_record", ["app", "fqdn"]), "Fully qualified name of the app host.").at_root(),
+                Output::new("name_servers", traversal("azurerm_dns_zone", ["this", "name_servers"]), "Delegate the zone to these name servers at your registrar.").at_root(),
+                Output::new("zone_id", traversal("azurerm_dns_zone", ["this", "id"]), "Resource ID of the zone."),
+            ],
+            inputs,
+            warnings: Vec::new(),
+        })
+    }
+}
+
+/// `map(object({ name = string, ttl = number, records = list(string) }))`
+fn record_type_expr() -> Expression {
+    use crate::hcl_util::{call, ident};
+    call(
+        "map",
+        [call(
+            "object",
+            [object([("name", ident("string")), ("ttl", ident("number")), ("records", call("list", [ident("string")]))])],
+        )],
+    )
+}

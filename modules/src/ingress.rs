@@ -1,0 +1,213 @@
+//! The ingress controller: a static public IP, the role AKS needs to attach it, and the NGINX
+//! ingress controller as a pinned Helm release.
+
+use hcl::{Block, Body, Expression};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use crate::common::{placement_attributes, placement_inputs, placement_variables};
+use crate::diagnostics::{Diagnostics, FieldPath};
+use crate::hcl_util::{call, object, string, template, traversal, var};
+use crate::module::{Module, Output, ProviderRequirement, RenderError, RenderedModule, StackContext, Variable};
+use crate::rules;
+
+/// Upstream ingress-nginx is retired; say so every time it is generated.
+pub const NGINX_RETIRED_WARNING: &str = "ingress-nginx is retired upstream (no fixes since March 2026); plan a move to another ingress.backend (Gateway API or the AKS application routing add-on)";
+
+/// The ingress controller.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct Ingress {
+    /// Which controller serves ingresses.
+    #[serde(default)]
+    pub backend: IngressBackend,
+    /// Pinned chart version.
+    #[serde(default = "default_chart_version")]
+    pub chart_version: String,
+    /// Ingress class the controller serves and the chart's Ingress uses.
+    #[serde(default = "default_class")]
+    pub ingress_class_name: String,
+    /// Namespace of the controller.
+    #[serde(default = "default_namespace")]
+    pub namespace: String,
+    /// Controller replicas.
+    #[serde(default = "default_replicas")]
+    pub replicas: u32,
+}
+
+fn default_chart_version() -> String {
+    "4.13.3".to_owned()
+}
+fn default_class() -> String {
+    "external-nginx".to_owned()
+}
+fn default_namespace() -> String {
+    "ingress-nginx".to_owned()
+}
+fn default_replicas() -> u32 {
+    2
+}
+
+impl Default for Ingress {
+    fn default() -> Self {
+        Self {
+            backend: IngressBackend::default(),
+            chart_version: default_chart_version(),
+            ingress_class_name: default_class(),
+            namespace: default_namespace(),
+            replicas: default_replicas(),
+        }
+    }
+}
+
+/// The ingress controller implementation. An enum so other controllers can be added.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum IngressBackend {
+    /// kubernetes/ingress-nginx through its Helm chart (retired upstream; see the warning).
+    #[default]
+    Nginx,
+}
+
+impl Ingress {
+    /// Pushes every rule broken.
+    pub fn validate_at(&self, at: &FieldPath, diagnostics: &mut Diagnostics) {
+        rules::semver(&self.chart_version, &at.key("chart_version"), diagnostics);
+        rules::kubernetes_name(&self.ingress_class_name, &at.key("ingress_class_name"), diagnostics);
+        rules::kubernetes_name(&self.namespace, &at.key("namespace"), diagnostics);
+        diagnostics.check_range(at.key("replicas"), self.replicas, 1, 10);
+    }
+}
+
+/// The controller as a module.
+#[derive(Debug, Clone)]
+pub struct IngressModule<'a> {
+    spec: &'a Ingress,
+}
+
+impl<'a> IngressModule<'a> {
+    /// Wraps the spec.
+    pub fn new(spec: &'a Ingress) -> Self {
+        Self { spec }
+    }
+}
+
+impl Module for IngressModule<'_> {
+    fn name(&self) -> &str {
+        "ingress"
+    }
+
+    fn validate(&self, at: &FieldPath, diagnostics: &mut Diagnostics) {
+        self.spec.validate_at(at, diagnostics);
+    }
+
+    fn render(&self, stack: &StackContext) -> Result<RenderedModule, RenderError> {
+        let mut ip = Block::builder("resource").add_label("azurerm_public_ip").add_label("ingress");
+        ip = ip.add_attribute(("name", var("public_ip_name")));
+        for attribute in placement_attributes() {
+            ip = ip.add_attribute(attribute);
+        }
+        let ip = ip
+            .add_attribute(("allocation_method", string("Static")))
+            .add_attribute(("sku", string("Standard")))
+            .add_attribute(("tags", var("tags")))
+            .build();
+        // The cluster identity creates the load balancer; the IP lives in the stack's resource
+        // group, outside the node resource group, so AKS needs to be allowed to join it.
+        let join = Block::builder("resource")
+            .add_label("azurerm_role_assignment")
+            .add_label("cluster_network")
+            .add_attribute(("scope", traversal("azurerm_public_ip", ["ingress", "id"])))
+            .add_attribute(("role_definition_name", string("Network Contributor")))
+            .add_attribute(("principal_id", var("cluster_identity_principal_id")))
+            .add_attribute(("principal_type", string("ServicePrincipal")))
+            .build();
+
+        let annotations = object([
+            ("service.beta.kubernetes.io/azure-load-balancer-resource-group", var("resource_group_name")),
+            ("service.beta.kubernetes.io/azure-pip-name", traversal("azurerm_public_ip", ["ingress", "name"])),
+            ("service.beta.kubernetes.io/azure-load-balancer-health-probe-request-path", string("/healthz")),
+        ]);
+        let values = object([(
+            "controller",
+            object([
+                ("replicaCount", var("replicas")),
+                ("ingressClass", var("ingress_class_name")),
+                (
+                    "ingressClassResource",
+                    object([
+                        ("name", var("ingress_class_name")),
+                        ("controllerValue", template("k8s.io/${var.ingress_class_name}")),
+                        ("default", Expression::Bool(false)),
+                    ]),
+                ),
+                // Snippet annotations let any namespace inject NGINX config (CVE-2021-25742).
+                ("allowSnippetAnnotations", Expression::Bool(false)),
+                (
+                    "service",
+                    object([
+                        ("externalTrafficPolicy", string("Local")),
+                        ("annotations", annotations),
+                    ]),
+                ),
+                (
+                    "resources",
+                    object([("requests", object([("cpu", string("100m")), ("memory", string("128Mi"))]))]),
+                ),
+                ("podDisruptionBudget", object([("enabled", Expression::Bool(true)), ("minAvailable", Expression::from(1))])),
+                ("metrics", object([("enabled", Expression::Bool(true))])),
+            ]),
+        )]);
+        let release = Block::builder("resource")
+            .add_label("helm_release")
+            .add_label("ingress_nginx")
+            .add_attribute(("name", string("ingress-nginx")))
+            .add_attribute(("repository", string("https://kubernetes.github.io/ingress-nginx")))
+            .add_attribute(("chart", string("ingress-nginx")))
+            .add_attribute(("version", var("chart_version")))
+            .add_attribute(("namespace", var("namespace")))
+            .add_attribute(("create_namespace", true))
+            .add_attribute(("atomic", true))
+            .add_attribute(("wait", true))
+            .add_attribute(("timeout", 600))
+            .add_attribute(("values", Expression::Array(vec![call("yamlencode", [values])])))
+            .add_attribute(("depends_on", Expression::Array(vec![traversal("azurerm_role_assignment", ["cluster_network"])])))
+            .build();
+
+        let mut variables = placement_variables();
+        variables.extend([
+            Variable::required("public_ip_name", "string", "Name of the ingress controller's static public IP."),
+            Variable::required("cluster_identity_principal_id", "string", "Principal ID of the cluster identity, allowed to attach the IP."),
+            Variable::optional("chart_version", "string", "Pinned ingress-nginx chart version.", string(self.spec.chart_version.clone()))
+                .validate(crate::hcl_util::matches_regex(r"^[0-9]+\.[0-9]+\.[0-9]+$", var("chart_version")), "The chart version must be pinned as MAJOR.MINOR.PATCH."),
+            Variable::optional("ingress_class_name", "string", "Ingress class the controller serves.", string(self.spec.ingress_class_name.clone())),
+            Variable::optional("namespace", "string", "Namespace of the controller.", string(self.spec.namespace.clone())),
+            Variable::optional("replicas", "number", "Controller replicas.", Expression::from(self.spec.replicas))
+                .validate(crate::aks::between(var("replicas"), 1, 10), "The replicas must be between 1 and 10."),
+        ]);
+
+        let mut inputs = vec![("public_ip_name".to_owned(), template("${local.name}-ingress"))];
+        inputs.extend(placement_inputs(stack)?);
+        inputs.extend([
+            ("cluster_identity_principal_id".to_owned(), stack.output("aks", "identity_principal_id")?),
+            ("chart_version".to_owned(), string(self.spec.chart_version.clone())),
+            ("ingress_class_name".to_owned(), string(self.spec.ingress_class_name.clone())),
+            ("namespace".to_owned(), string(self.spec.namespace.clone())),
+            ("replicas".to_owned(), Expression::from(self.spec.replicas)),
+        ]);
+
+        Ok(RenderedModule {
+            providers: vec![ProviderRequirement::azurerm(), ProviderRequirement::helm()],
+            variables,
+            main: Body::builder().add_block(ip).add_block(join).add_block(release).build(),
+            outputs: vec![
+                Output::new("ingress_class_name", var("ingress_class_name"), "Ingress class to use in Ingress objects."),
+                Output::new("namespace", traversal("helm_release", ["ingress_nginx", "namespace"]), "Namespace of the controller."),
+                Output::new("public_ip_address", traversal("azurerm_public_ip", ["ingress", "ip_address"]), "Public IP of the ingress controller.").at_root(),
+                Output::new("public_ip_id", traversal("azurerm_public_ip", ["ingress", "id"]), "Resource ID of the ingress public IP."),
+            ],
+            inputs,
+            warnings: vec![NGINX_RETIRED_WARNING.to_owned()],
+        })
+    }
+}

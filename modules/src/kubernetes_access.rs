@@ -1,0 +1,182 @@
+//! The identity CI uses to deploy (push mode only): separate from the push identity, with its own
+//! federated credential, allowed to fetch cluster credentials and to write in one namespace.
+
+use hcl::{Block, Body};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use crate::aks::ClusterAuthentication;
+use crate::diagnostics::{Diagnostics, FieldPath};
+use crate::github_oidc::{federated_identity, identity_outputs, identity_variables, Github};
+use crate::hcl_util::{object, string, template, traversal, var};
+use crate::module::{Module, ProviderRequirement, RenderError, RenderedModule, StackContext, Variable};
+use crate::rules;
+
+/// Where and how CI deploys.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct KubernetesAccess {
+    /// Namespace the workload runs in and CI deploys to.
+    #[serde(default = "default_namespace")]
+    pub namespace: String,
+    /// What CI may do in that namespace.
+    #[serde(default)]
+    pub role: DeployRole,
+}
+
+fn default_namespace() -> String {
+    "app".to_owned()
+}
+
+impl Default for KubernetesAccess {
+    fn default() -> Self {
+        Self { namespace: default_namespace(), role: DeployRole::default() }
+    }
+}
+
+/// Namespace-scoped Azure RBAC role for the deploy identity.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum DeployRole {
+    /// `Azure Kubernetes Service RBAC Writer`: read/write most objects, no roles or bindings.
+    #[default]
+    Writer,
+    /// `Azure Kubernetes Service RBAC Admin`: also manages roles and bindings in the namespace.
+    Admin,
+}
+
+impl DeployRole {
+    /// The Azure built-in role name.
+    pub fn role_definition_name(self) -> &'static str {
+        match self {
+            Self::Writer => "Azure Kubernetes Service RBAC Writer",
+            Self::Admin => "Azure Kubernetes Service RBAC Admin",
+        }
+    }
+}
+
+impl KubernetesAccess {
+    /// Pushes every rule broken.
+    pub fn validate_at(&self, at: &FieldPath, diagnostics: &mut Diagnostics) {
+        rules::kubernetes_name(&self.namespace, &at.key("namespace"), diagnostics);
+        if ["kube-system", "kube-public", "kube-node-lease", "default"].contains(&self.namespace.as_str()) {
+            diagnostics.push(
+                at.key("namespace"),
+                "reserved-namespace",
+                format!("{:?} is a system namespace; deploy the workload to a namespace of its own", self.namespace),
+            );
+        }
+    }
+}
+
+/// The deploy identity as a module.
+#[derive(Debug, Clone)]
+pub struct KubernetesAccessModule<'a> {
+    spec: &'a KubernetesAccess,
+    github: &'a Github,
+    authentication: ClusterAuthentication,
+}
+
+impl<'a> KubernetesAccessModule<'a> {
+    /// The deploy identity for `github`'s workflows on a cluster using `authentication`.
+    pub fn new(spec: &'a KubernetesAccess, github: &'a Github, authentication: ClusterAuthentication) -> Self {
+        Self { spec, github, authentication }
+    }
+}
+
+impl Module for KubernetesAccessModule<'_> {
+    fn name(&self) -> &str {
+        "kubernetes_access"
+    }
+
+    fn validate(&self, at: &FieldPath, diagnostics: &mut Diagnostics) {
+        self.spec.validate_at(at, diagnostics);
+    }
+
+    fn render(&self, stack: &StackContext) -> Result<RenderedModule, RenderError> {
+        let mut body = Body::builder();
+        for block in federated_identity(var("display_name"), &format!("GitHub Actions in {}, allowed to deploy to one namespace", self.github.repo)) {
+            body = body.add_block(block);
+        }
+        let principal = traversal("azuread_service_principal", ["this", "object_id"]);
+        let namespace = Block::builder("resource")
+            .add_label("kubernetes_namespace_v1")
+            .add_label("this")
+            .add_block(
+                Block::builder("metadata")
+                    .add_attribute(("name", var("namespace")))
+                    .add_attribute((
+                        "labels",
+                        object([
+                            ("app.kubernetes.io/managed-by", string("terraform")),
+                            ("pod-security.kubernetes.io/enforce", string("restricted")),
+                        ]),
+                    ))
+                    .build(),
+            )
+            .build();
+        // Fetching a kubeconfig needs the cluster-scoped user role; what the kubeconfig may do is
+        // then limited by the namespace-scoped role below.
+        let user = Block::builder("resource")
+            .add_label("azurerm_role_assignment")
+            .add_label("cluster_user")
+            .add_attribute(("scope", var("cluster_id")))
+            .add_attribute(("role_definition_name", string("Azure Kubernetes Service Cluster User Role")))
+            .add_attribute(("principal_id", principal.clone()))
+            .add_attribute(("principal_type", string("ServicePrincipal")))
+            .build();
+        let mut body = body.add_block(namespace).add_block(user);
+        let mut warnings = Vec::new();
+        if self.authentication == ClusterAuthentication::EntraId {
+            body = body.add_block(
+                Block::builder("resource")
+                    .add_label("azurerm_role_assignment")
+                    .add_label("namespace_deploy")
+                    .add_attribute(("scope", template("${var.cluster_id}/namespaces/${kubernetes_namespace_v1.this.metadata[0].name}")))
+                    .add_attribute(("role_definition_name", var("role_definition_name")))
+                    .add_attribute(("principal_id", principal))
+                    .add_attribute(("principal_type", string("ServicePrincipal")))
+                    .build(),
+            );
+        } else {
+            warnings.push(
+                "aks.authentication is local_accounts: Azure RBAC cannot scope the deploy identity to one namespace, so its credentials are cluster-wide".to_owned(),
+            );
+        }
+
+        let mut variables = identity_variables();
+        variables.extend([
+            Variable::required("cluster_id", "string", "Resource ID of the AKS cluster."),
+            crate::common::required_string("namespace", "Namespace CI deploys to.")
+                .validate(
+                    crate::hcl_util::matches_regex("^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$", var("namespace")),
+                    "The namespace must be a Kubernetes name.",
+                ),
+            Variable::optional("role_definition_name", "string", "Namespace-scoped role of the deploy identity.", string(self.spec.role.role_definition_name())),
+        ]);
+        let _ = &self.spec;
+        Ok(RenderedModule {
+            providers: vec![ProviderRequirement::azuread(), ProviderRequirement::azurerm(), ProviderRequirement::kubernetes()],
+            variables,
+            main: body.build(),
+            outputs: identity_outputs()
+                .into_iter()
+                .filter(|o| o.name != "subscription_id" && o.name != "tenant_id")
+                .chain([crate::module::Output::new("namespace", traversal_metadata_name(), "Namespace CI deploys to.").at_root()])
+                .collect(),
+            inputs: vec![
+                ("display_name".to_owned(), string(format!("gha-{}-deploy", self.github.slug()))),
+                ("subject".to_owned(), string(self.github.subject())),
+                ("cluster_id".to_owned(), stack.output("aks", "id")?),
+                ("namespace".to_owned(), string(self.spec.namespace.clone())),
+                ("role_definition_name".to_owned(), string(self.spec.role.role_definition_name())),
+            ],
+            warnings,
+        })
+    }
+}
+
+fn traversal_metadata_name() -> hcl::Expression {
+    use crate::hcl_util::{traversal_steps, Step};
+    traversal_steps("kubernetes_namespace_v1", &[Step::Attr("this"), Step::Attr("metadata"), Step::Index(0), Step::Attr("name")])
+}

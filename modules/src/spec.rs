@@ -1,0 +1,122 @@
+//! The whole stack as users write it in a spec file, and the modules it turns into.
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use crate::acr::{Acr, AcrModule};
+use crate::aks::{Aks, AksModule};
+use crate::app::App;
+use crate::delivery::{DeployMode, Delivery};
+use crate::diagnostics::{Diagnostics, FieldPath};
+use crate::dns::{Dns, DnsModule};
+use crate::github_oidc::{Github, GithubOidcModule};
+use crate::ingress::{Ingress, IngressModule};
+use crate::kubernetes_access::{KubernetesAccess, KubernetesAccessModule};
+use crate::module::{Module, StackSettings};
+use crate::resource_group::ResourceGroup;
+use crate::stack::Stack;
+
+/// A stack: one service on AKS, its registry, identities, DNS, ingress and delivery.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct StackSpec {
+    /// Name, region, resource group, tags, state backend.
+    pub stack: Stack,
+    /// The cluster.
+    #[serde(default)]
+    pub aks: Aks,
+    /// The container registry.
+    pub acr: Acr,
+    /// The GitHub repository that builds and ships the service.
+    pub github: Github,
+    /// The DNS zone.
+    pub dns: Dns,
+    /// The ingress controller.
+    #[serde(default)]
+    pub ingress: Ingress,
+    /// Where the workload runs and what CI may do there.
+    #[serde(default)]
+    pub kubernetes_access: KubernetesAccess,
+    /// The deployed service.
+    pub app: App,
+    /// How new versions are deployed.
+    #[serde(default)]
+    pub delivery: Delivery,
+}
+
+impl StackSpec {
+    /// Stack-wide settings for rendering.
+    pub fn settings(&self) -> StackSettings {
+        StackSettings {
+            name: self.stack.name.clone(),
+            location: self.stack.location.clone(),
+            resource_group: self.stack.resource_group.clone(),
+            tags: self.stack.tags.clone(),
+        }
+    }
+
+    /// The namespace the workload runs in.
+    pub fn namespace(&self) -> &str {
+        &self.kubernetes_access.namespace
+    }
+
+    /// The app's image repository in this stack's registry (unless overridden).
+    pub fn image_repository(&self) -> String {
+        self.app.image_repository(&self.acr.login_server())
+    }
+
+    /// The stack's modules in dependency order, each with the spec key it validates under.
+    /// Modules only refer to outputs of modules before them.
+    pub fn modules(&self) -> Vec<(FieldPath, Box<dyn Module + '_>)> {
+        let root = FieldPath::root();
+        let app_record = self.dns.relative_name(&self.app.host).unwrap_or_else(|| "@".to_owned());
+        let mut modules: Vec<(FieldPath, Box<dyn Module + '_>)> = vec![
+            (root.key("stack"), Box::new(ResourceGroup::new(&self.stack))),
+            (root.key("aks"), Box::new(AksModule::new(&self.aks))),
+            (root.key("acr"), Box::new(AcrModule::new(&self.acr))),
+            (root.key("ingress"), Box::new(IngressModule::new(&self.ingress))),
+            (root.key("dns"), Box::new(DnsModule::new(&self.dns, app_record))),
+            (root.key("github"), Box::new(GithubOidcModule::new(&self.github))),
+        ];
+        if self.delivery.mode == DeployMode::Push {
+            modules.push((
+                root.key("kubernetes_access"),
+                Box::new(KubernetesAccessModule::new(&self.kubernetes_access, &self.github, self.aks.authentication)),
+            ));
+        }
+        modules
+    }
+
+    /// Every rule broken anywhere in the spec, including rules across modules.
+    pub fn validate(&self) -> Diagnostics {
+        let mut diagnostics = Diagnostics::new();
+        for (at, module) in self.modules() {
+            module.validate(&at, &mut diagnostics);
+        }
+        let root = FieldPath::root();
+        if self.delivery.mode != DeployMode::Push {
+            // Not a module in gitops mode, but the namespace is still where the app runs.
+            self.kubernetes_access.validate_at(&root.key("kubernetes_access"), &mut diagnostics);
+        }
+        self.app.validate_at(&root.key("app"), &mut diagnostics);
+        self.delivery.validate_at(&root.key("delivery"), &mut diagnostics);
+        if self.dns.relative_name(&self.app.host).is_none() {
+            diagnostics.push(
+                root.key("app").key("host"),
+                "host-in-zone",
+                format!("must be inside dns.hosted_zone_name ({:?}) so its record can be created, got {:?}", self.dns.hosted_zone_name, self.app.host),
+            );
+        }
+        if let Some(sub) = self.dns.subdomains.iter().position(|s| Some(&s.name) == self.dns.relative_name(&self.app.host).as_ref()) {
+            diagnostics.push(
+                root.key("dns").key("subdomains").index(sub).key("name"),
+                "app-record",
+                format!("{:?} is the app host's record, which stackgen creates; remove it from subdomains", self.dns.subdomains[sub].name),
+            );
+        }
+        if self.ingress.namespace == self.kubernetes_access.namespace {
+            diagnostics.push(root.key("kubernetes_access").key("namespace"), "namespace-clash", "must differ from ingress.namespace: the workload and the ingress controller get separate namespaces");
+        }
+        diagnostics
+    }
+}
