@@ -1,0 +1,447 @@
+//! The request path: warp routes for the endpoints, wrapped in one hyper service that adds what
+//! every response needs (request id, security headers, body limit, metrics, access log).
+
+use std::convert::Infallible;
+use std::future::Future;
+use std::net::SocketAddr;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use http::header::{self, HeaderMap, HeaderName, HeaderValue};
+use http::{Method, Request, StatusCode};
+use http_body_util::{BodyExt, Full, Limited};
+use hyper::body::{Body as _, Incoming};
+use warp::Filter;
+use warp::reply::Response;
+
+use crate::config::Config;
+use crate::log::{Logger, Value};
+use crate::metrics::{Metrics, method_label};
+
+/// Version of this build.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+/// Commit this build came from: `BUILD_COMMIT` at compile time (the Dockerfile passes it).
+pub const COMMIT: &str = match option_env!("BUILD_COMMIT") {
+    Some(c) => c,
+    None => "unknown",
+};
+
+/// State shared by every request.
+#[derive(Debug)]
+pub struct State {
+    /// The configuration the process started with.
+    pub config: Config,
+    /// Where log lines go.
+    pub logger: Logger,
+    /// Request metrics.
+    pub metrics: Metrics,
+    /// True from the moment the listener accepts until shutdown begins.
+    pub ready: AtomicBool,
+    /// Requests currently being handled.
+    pub in_flight: AtomicI64,
+    /// Seeds generated request ids, so ids differ between processes.
+    id_seed: u64,
+    id_counter: AtomicU64,
+    /// `GET /` never changes, so its body is rendered once.
+    index_body: Bytes,
+}
+
+impl State {
+    /// Builds the shared state.
+    pub fn new(config: Config, logger: Logger) -> Self {
+        let index_body = serde_json::to_vec(&serde_json::json!({
+            "name": config.service_name,
+            "version": VERSION,
+            "commit": COMMIT,
+            "pod": config.pod_name,
+        }))
+        .map(Bytes::from)
+        .unwrap_or_default();
+        State {
+            config,
+            logger,
+            metrics: Metrics::default(),
+            ready: AtomicBool::new(false),
+            in_flight: AtomicI64::new(0),
+            id_seed: random_seed(),
+            id_counter: AtomicU64::new(0),
+            index_body,
+        }
+    }
+
+    /// A new request id: 32 hex digits, unique within the process and, with overwhelming
+    /// probability, across processes.
+    fn new_request_id(&self) -> String {
+        let n = self.id_counter.fetch_add(1, Ordering::Relaxed);
+        // splitmix64 is a bijection, so distinct counters give distinct ids; it also keeps ids
+        // from revealing how many requests the pod has served.
+        format!("{:016x}{:016x}", self.id_seed, splitmix64(self.id_seed ^ n))
+    }
+}
+
+fn random_seed() -> u64 {
+    use std::hash::{BuildHasher, Hasher};
+    // std seeds RandomState from the OS's random source; no extra crate needed for 64 bits.
+    let mut h = std::hash::RandomState::new().build_hasher();
+    h.write_u128(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap_or_default()
+            .as_nanos(),
+    );
+    h.write_u32(std::process::id());
+    h.finish()
+}
+
+fn splitmix64(mut z: u64) -> u64 {
+    z = z.wrapping_add(0x9e37_79b9_7f4a_7c15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    z ^ (z >> 31)
+}
+
+/// The route template a response came from, for metric labels; absent on rejections.
+#[derive(Clone, Copy, Debug)]
+struct RouteLabel(&'static str);
+
+const JSON: HeaderValue = HeaderValue::from_static("application/json");
+const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+
+fn json_response(status: StatusCode, body: impl Into<Bytes>) -> Response {
+    let mut resp = Response::new(body.into().into());
+    *resp.status_mut() = status;
+    resp.headers_mut().insert(header::CONTENT_TYPE, JSON);
+    resp
+}
+
+fn error_response(status: StatusCode, message: &str) -> Response {
+    let body = serde_json::json!({ "error": message, "status": status.as_u16() }).to_string();
+    json_response(status, body)
+}
+
+fn labelled(route: &'static str, mut resp: Response) -> Response {
+    resp.extensions_mut().insert(RouteLabel(route));
+    resp
+}
+
+/// GET and HEAD (hyper drops the body of HEAD responses itself).
+fn get_or_head() -> impl Filter<Extract = (), Error = warp::Rejection> + Clone {
+    warp::get().or(warp::head()).unify()
+}
+
+/// The endpoints. Paths are relative to wherever the ingress mounts the service: the ingress
+/// rewrites `/<prefix>/x` to `/x`, and no response embeds an absolute URL.
+pub fn routes(
+    state: Arc<State>,
+) -> impl Filter<Extract = (Response,), Error = Infallible> + Clone + Send + Sync + 'static {
+    // Path first, then method: an unknown path is a 404 even for an odd method, and a known
+    // path with the wrong method is a 405.
+    let index = {
+        let state = state.clone();
+        warp::path::end()
+            .and(get_or_head())
+            .map(move || labelled("/", json_response(StatusCode::OK, state.index_body.clone())))
+    };
+    let healthz = warp::path!("healthz").and(get_or_head()).map(|| {
+        labelled(
+            "/healthz",
+            json_response(StatusCode::OK, &b"{\"status\":\"ok\"}"[..]),
+        )
+    });
+    let readyz = {
+        let state = state.clone();
+        warp::path!("readyz").and(get_or_head()).map(move || {
+            let resp = if state.ready.load(Ordering::SeqCst) {
+                json_response(StatusCode::OK, &b"{\"status\":\"ready\"}"[..])
+            } else {
+                json_response(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    &b"{\"status\":\"not ready\"}"[..],
+                )
+            };
+            labelled("/readyz", resp)
+        })
+    };
+    let metrics = warp::path!("metrics").and(get_or_head()).map(move || {
+        let extra = [
+            (
+                "http_requests_in_flight",
+                "gauge",
+                "Requests being handled now.",
+                state.in_flight.load(Ordering::Relaxed) as f64,
+            ),
+            (
+                "log_lines_dropped_total",
+                "counter",
+                "Log lines dropped because stdout could not keep up.",
+                state.logger.dropped() as f64,
+            ),
+            (
+                "service_ready",
+                "gauge",
+                "1 while the readiness probe passes.",
+                f64::from(u8::from(state.ready.load(Ordering::SeqCst))),
+            ),
+        ];
+        let mut resp = Response::new(state.metrics.render(&extra).into());
+        resp.headers_mut().insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("text/plain; version=0.0.4; charset=utf-8"),
+        );
+        labelled("/metrics", resp)
+    });
+    index
+        .or(healthz)
+        .unify()
+        .or(readyz)
+        .unify()
+        .or(metrics)
+        .unify()
+        .recover(|rejection: warp::Rejection| async move {
+            Ok::<_, Infallible>(rejection_response(&rejection))
+        })
+        .unify()
+}
+
+fn rejection_response(rejection: &warp::Rejection) -> Response {
+    if rejection.is_not_found() {
+        return error_response(StatusCode::NOT_FOUND, "not found");
+    }
+    if rejection.find::<warp::reject::MethodNotAllowed>().is_some() {
+        let mut resp = error_response(StatusCode::METHOD_NOT_ALLOWED, "method not allowed");
+        resp.headers_mut()
+            .insert(header::ALLOW, HeaderValue::from_static("GET, HEAD"));
+        return resp;
+    }
+    // No route reads headers, queries or bodies, so nothing else rejects today; should a future
+    // filter do so, the request is what was wrong.
+    error_response(StatusCode::BAD_REQUEST, "bad request")
+}
+
+/// Headers every response carries. The service serves JSON and text only, so the strictest
+/// policies cost nothing.
+const SECURITY_HEADERS: [(HeaderName, HeaderValue); 6] = [
+    (
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    ),
+    (header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")),
+    (
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static("default-src 'none'; frame-ancestors 'none'"),
+    ),
+    (
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    ),
+    (header::CACHE_CONTROL, HeaderValue::from_static("no-store")),
+    (
+        HeaderName::from_static("cross-origin-resource-policy"),
+        HeaderValue::from_static("same-origin"),
+    ),
+];
+
+/// Accepts a client's request id only if it is short and plain, so it is safe in logs and
+/// headers; anything else is replaced by a generated one.
+fn incoming_request_id(headers: &HeaderMap) -> Option<HeaderValue> {
+    let value = headers.get(&REQUEST_ID)?;
+    let bytes = value.as_bytes();
+    let plain = (1..=128).contains(&bytes.len())
+        && bytes
+            .iter()
+            .all(|b| b.is_ascii_alphanumeric() || b"-_.:/+=".contains(b));
+    plain.then(|| value.clone())
+}
+
+/// Why a request body was refused.
+enum BodyError {
+    TooLarge,
+    Timeout,
+    Broken,
+}
+
+/// Reads the whole body (every route is small) within the size limit and read timeout.
+async fn read_body(body: Incoming, limit: usize, timeout: Duration) -> Result<Bytes, BodyError> {
+    if body.is_end_stream() {
+        return Ok(Bytes::new());
+    }
+    if body.size_hint().lower() > limit as u64 {
+        return Err(BodyError::TooLarge);
+    }
+    match tokio::time::timeout(timeout, Limited::new(body, limit).collect()).await {
+        Err(_) => Err(BodyError::Timeout),
+        Ok(Ok(collected)) => Ok(collected.to_bytes()),
+        Ok(Err(e)) if e.is::<http_body_util::LengthLimitError>() => Err(BodyError::TooLarge),
+        Ok(Err(_)) => Err(BodyError::Broken),
+    }
+}
+
+/// The hyper service for one connection.
+#[derive(Clone)]
+pub struct Service<F> {
+    state: Arc<State>,
+    routes: F,
+    peer: SocketAddr,
+}
+
+impl<F> Service<F> {
+    /// A service for a connection from `peer`.
+    pub fn new(state: Arc<State>, routes: F, peer: SocketAddr) -> Self {
+        Service {
+            state,
+            routes,
+            peer,
+        }
+    }
+}
+
+/// Decrements the in-flight gauge however the request ends (even if its future is dropped).
+struct InFlight<'a>(&'a AtomicI64);
+
+impl Drop for InFlight<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::Relaxed);
+    }
+}
+
+impl<F> hyper::service::Service<Request<Incoming>> for Service<F>
+where
+    F: Filter<Extract = (Response,), Error = Infallible> + Clone + Send + Sync + 'static,
+    F::Future: Send,
+{
+    type Response = Response;
+    type Error = Infallible;
+    type Future = Pin<Box<dyn Future<Output = Result<Response, Infallible>> + Send>>;
+
+    fn call(&self, req: Request<Incoming>) -> Self::Future {
+        let state = self.state.clone();
+        let mut routes = warp::service(self.routes.clone());
+        let peer = self.peer;
+        Box::pin(async move {
+            let start = Instant::now();
+            state.in_flight.fetch_add(1, Ordering::Relaxed);
+            let _in_flight = InFlight(&state.in_flight);
+            let request_id = incoming_request_id(req.headers()).unwrap_or_else(|| {
+                HeaderValue::try_from(state.new_request_id())
+                    .unwrap_or(HeaderValue::from_static("invalid"))
+            });
+            let (parts, body) = req.into_parts();
+            let cfg = &state.config;
+            let mut resp = match read_body(body, cfg.max_body_bytes, cfg.read_timeout).await {
+                Ok(bytes) => {
+                    let req = Request::from_parts(parts.clone(), Full::new(bytes));
+                    match tower_service::Service::call(&mut routes, req).await {
+                        Ok(resp) => resp,
+                        Err(never) => match never {},
+                    }
+                }
+                Err(e) => {
+                    let (status, message) = match e {
+                        BodyError::TooLarge => {
+                            (StatusCode::PAYLOAD_TOO_LARGE, "request body too large")
+                        }
+                        BodyError::Timeout => (StatusCode::REQUEST_TIMEOUT, "request body timeout"),
+                        BodyError::Broken => (StatusCode::BAD_REQUEST, "unreadable request body"),
+                    };
+                    let mut resp = error_response(status, message);
+                    // The rest of the body is unread; the connection cannot be reused.
+                    resp.headers_mut()
+                        .insert(header::CONNECTION, HeaderValue::from_static("close"));
+                    resp
+                }
+            };
+            let route = resp
+                .extensions()
+                .get::<RouteLabel>()
+                .map_or("unmatched", |r| r.0);
+            let headers = resp.headers_mut();
+            for (name, value) in SECURITY_HEADERS {
+                headers.insert(name, value);
+            }
+            headers.insert(REQUEST_ID, request_id.clone());
+            let took = start.elapsed();
+            let status = resp.status().as_u16();
+            let method = method_label(&parts.method);
+            state.metrics.observe(route, method, status, took);
+            if cfg.access_log {
+                log_access(
+                    &state.logger,
+                    &parts.method,
+                    &parts.uri,
+                    status,
+                    took,
+                    &request_id,
+                    peer,
+                );
+            }
+            Ok(resp)
+        })
+    }
+}
+
+fn log_access(
+    logger: &Logger,
+    method: &Method,
+    uri: &http::Uri,
+    status: u16,
+    took: Duration,
+    request_id: &HeaderValue,
+    peer: SocketAddr,
+) {
+    let peer = peer.to_string();
+    logger.info(
+        "request",
+        &[
+            ("method", Value::Str(method.as_str())),
+            // The path only: query strings can carry tokens that do not belong in logs.
+            ("path", Value::Str(uri.path())),
+            ("status", Value::U64(u64::from(status))),
+            ("latency_ms", Value::F64(took.as_secs_f64() * 1000.0)),
+            ("request_id", Value::Str(request_id.to_str().unwrap_or(""))),
+            ("peer", Value::Str(&peer)),
+        ],
+    );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use pretty_assertions::assert_eq;
+
+    #[test]
+    fn plain_request_ids_are_kept_and_others_replaced() {
+        let mut h = HeaderMap::new();
+        assert_eq!(incoming_request_id(&h), None);
+        h.insert(REQUEST_ID, HeaderValue::from_static("abc-123_x.y:z"));
+        assert_eq!(
+            incoming_request_id(&h),
+            Some(HeaderValue::from_static("abc-123_x.y:z"))
+        );
+        h.insert(REQUEST_ID, HeaderValue::from_static("a b"));
+        assert_eq!(incoming_request_id(&h), None);
+        h.insert(
+            REQUEST_ID,
+            HeaderValue::from_str(&"a".repeat(129)).expect("ascii"),
+        );
+        assert_eq!(incoming_request_id(&h), None);
+        h.insert(REQUEST_ID, HeaderValue::from_static(""));
+        assert_eq!(incoming_request_id(&h), None);
+    }
+
+    #[test]
+    fn generated_request_ids_are_distinct_hex() {
+        let logger = Logger::start(crate::config::LogFormat::Json).expect("thread");
+        let config = Config::from_lookup(|_| None).expect("defaults");
+        let state = State::new(config, logger);
+        let ids: std::collections::HashSet<String> =
+            (0..10_000).map(|_| state.new_request_id()).collect();
+        assert_eq!(ids.len(), 10_000);
+        assert!(
+            ids.iter()
+                .all(|id| id.len() == 32 && id.bytes().all(|b| b.is_ascii_hexdigit()))
+        );
+    }
+}

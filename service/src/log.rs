@@ -1,0 +1,310 @@
+//! Structured log lines, written to stdout by a dedicated thread.
+//!
+//! Request handlers only format a line and hand it over a bounded channel; one writer thread
+//! batches whatever has queued into a single `write` to stdout. That keeps a blocking syscall off
+//! the async workers and costs one syscall per batch instead of one per request. When stdout
+//! cannot keep up and the queue is full, lines are dropped and counted (exported in `/metrics`)
+//! rather than stalling requests.
+
+use std::fmt::Write as _;
+use std::io::Write as _;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::mpsc::{self, Receiver, SyncSender, TrySendError};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use crate::config::LogFormat;
+
+/// A value in a log line.
+#[derive(Clone, Copy, Debug)]
+pub enum Value<'a> {
+    /// Written quoted (JSON) or bare when it needs no quoting (text).
+    Str(&'a str),
+    /// An unsigned integer.
+    U64(u64),
+    /// A number written with three decimals.
+    F64(f64),
+    /// `true` or `false`.
+    Bool(bool),
+}
+
+enum Msg {
+    Line(String),
+    Flush(mpsc::Sender<()>),
+}
+
+/// Lines queued before the writer thread drops new ones.
+const QUEUE: usize = 16 * 1024;
+
+/// The process logger. Cheap to share by reference; [`Logger::flush`] before exiting.
+#[derive(Debug)]
+pub struct Logger {
+    format: LogFormat,
+    tx: SyncSender<Msg>,
+    dropped: AtomicU64,
+}
+
+impl std::fmt::Debug for Msg {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Msg")
+    }
+}
+
+impl Logger {
+    /// Starts the writer thread.
+    pub fn start(format: LogFormat) -> std::io::Result<Self> {
+        let (tx, rx) = mpsc::sync_channel(QUEUE);
+        std::thread::Builder::new()
+            .name("log-writer".into())
+            .spawn(move || write_loop(rx))?;
+        Ok(Logger {
+            format,
+            tx,
+            dropped: AtomicU64::new(0),
+        })
+    }
+
+    /// Lines dropped because the queue was full.
+    pub fn dropped(&self) -> u64 {
+        self.dropped.load(Ordering::Relaxed)
+    }
+
+    /// Queues one line with a timestamp, level, message and fields.
+    pub fn log(&self, level: &str, msg: &str, fields: &[(&str, Value<'_>)]) {
+        let line = format_line(self.format, SystemTime::now(), level, msg, fields);
+        match self.tx.try_send(Msg::Line(line)) {
+            Ok(()) => {}
+            Err(TrySendError::Full(_) | TrySendError::Disconnected(_)) => {
+                self.dropped.fetch_add(1, Ordering::Relaxed);
+            }
+        }
+    }
+
+    /// An `info` line.
+    pub fn info(&self, msg: &str, fields: &[(&str, Value<'_>)]) {
+        self.log("info", msg, fields);
+    }
+
+    /// A `warn` line.
+    pub fn warn(&self, msg: &str, fields: &[(&str, Value<'_>)]) {
+        self.log("warn", msg, fields);
+    }
+
+    /// An `error` line.
+    pub fn error(&self, msg: &str, fields: &[(&str, Value<'_>)]) {
+        self.log("error", msg, fields);
+    }
+
+    /// Waits (at most `timeout`) until every line queued so far is written.
+    pub fn flush(&self, timeout: Duration) {
+        let (done_tx, done_rx) = mpsc::channel();
+        // A blocking send: at exit every queued line matters more than latency.
+        if self.tx.send(Msg::Flush(done_tx)).is_ok() {
+            let _ = done_rx.recv_timeout(timeout);
+        }
+    }
+}
+
+fn write_loop(rx: Receiver<Msg>) {
+    let mut out = std::io::stdout().lock();
+    let mut batch = String::with_capacity(64 * 1024);
+    let mut waiting = Vec::new();
+    while let Ok(first) = rx.recv() {
+        let mut next = Some(first);
+        while let Some(msg) = next.take() {
+            match msg {
+                Msg::Line(line) => batch.push_str(&line),
+                Msg::Flush(done) => waiting.push(done),
+            }
+            if batch.len() < 256 * 1024 {
+                next = rx.try_recv().ok();
+            }
+        }
+        // A closed stdout is not worth crashing the service for; lines are best effort.
+        let _ = out.write_all(batch.as_bytes()).and_then(|()| out.flush());
+        batch.clear();
+        for done in waiting.drain(..) {
+            let _ = done.send(());
+        }
+    }
+}
+
+/// Formats one log line, newline included.
+pub fn format_line(
+    format: LogFormat,
+    now: SystemTime,
+    level: &str,
+    msg: &str,
+    fields: &[(&str, Value<'_>)],
+) -> String {
+    let mut line = String::with_capacity(160);
+    let ts = Rfc3339(now);
+    match format {
+        LogFormat::Json => {
+            let _ = write!(line, "{{\"ts\":\"{ts}\",\"level\":\"{level}\",\"msg\":");
+            json_str(&mut line, msg);
+            for (key, value) in fields {
+                line.push(',');
+                json_str(&mut line, key);
+                line.push(':');
+                match value {
+                    Value::Str(s) => json_str(&mut line, s),
+                    Value::U64(n) => {
+                        let _ = write!(line, "{n}");
+                    }
+                    Value::F64(x) if x.is_finite() => {
+                        let _ = write!(line, "{x:.3}");
+                    }
+                    Value::F64(_) => line.push_str("null"),
+                    Value::Bool(b) => {
+                        let _ = write!(line, "{b}");
+                    }
+                }
+            }
+            line.push('}');
+        }
+        LogFormat::Text => {
+            let _ = write!(line, "{ts} {:<5} {msg}", level.to_ascii_uppercase());
+            for (key, value) in fields {
+                let _ = write!(line, " {key}=");
+                match value {
+                    Value::Str(s) if needs_quotes(s) => json_str(&mut line, s),
+                    Value::Str(s) => line.push_str(s),
+                    Value::U64(n) => {
+                        let _ = write!(line, "{n}");
+                    }
+                    Value::F64(x) => {
+                        let _ = write!(line, "{x:.3}");
+                    }
+                    Value::Bool(b) => {
+                        let _ = write!(line, "{b}");
+                    }
+                }
+            }
+        }
+    }
+    line.push('\n');
+    line
+}
+
+fn needs_quotes(s: &str) -> bool {
+    s.is_empty()
+        || s.chars()
+            .any(|c| c.is_whitespace() || c.is_control() || c == '"' || c == '=')
+}
+
+/// Appends `s` as a JSON string: quoted, with `"`, `\` and control characters escaped, so a
+/// hostile request path cannot forge a log line.
+fn json_str(out: &mut String, s: &str) {
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if (c as u32) < 0x20 || c == '\u{7f}' => {
+                let _ = write!(out, "\\u{:04x}", c as u32);
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+}
+
+/// Formats a time as RFC 3339 UTC with milliseconds (`2026-11-27T21:45:59.123Z`).
+struct Rfc3339(SystemTime);
+
+impl std::fmt::Display for Rfc3339 {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let since = self.0.duration_since(UNIX_EPOCH).unwrap_or_default();
+        let secs = since.as_secs();
+        let (days, rem) = (secs / 86_400, secs % 86_400);
+        let (y, m, d) = civil_from_days(days as i64);
+        write!(
+            f,
+            "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.{:03}Z",
+            rem / 3600,
+            rem / 60 % 60,
+            rem % 60,
+            since.subsec_millis()
+        )
+    }
+}
+
+/// Days since 1970-01-01 to a proleptic Gregorian date (Howard Hinnant's `civil_from_days`).
+fn civil_from_days(z: i64) -> (i64, u32, u32) {
+    let z = z + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    (y, m, d)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use pretty_assertions::assert_eq;
+
+    fn at(secs: u64, millis: u64) -> SystemTime {
+        UNIX_EPOCH + Duration::from_secs(secs) + Duration::from_millis(millis)
+    }
+
+    #[test]
+    fn timestamps_are_rfc3339_utc() {
+        assert_eq!(Rfc3339(at(0, 0)).to_string(), "1970-01-01T00:00:00.000Z");
+        // 2024-02-29 (a leap day) 23:59:59.999
+        assert_eq!(
+            Rfc3339(at(1_709_251_199, 999)).to_string(),
+            "2024-02-29T23:59:59.999Z"
+        );
+        assert_eq!(
+            Rfc3339(at(4_102_444_800, 5)).to_string(),
+            "2100-01-01T00:00:00.005Z"
+        );
+    }
+
+    #[test]
+    fn json_lines_escape_hostile_values() {
+        let line = format_line(
+            LogFormat::Json,
+            at(0, 0),
+            "info",
+            "request",
+            &[
+                ("path", Value::Str("/a\"b\\c\n{\"level\":\"error\"}\u{1}")),
+                ("status", Value::U64(200)),
+                ("latency_ms", Value::F64(0.12345)),
+                ("ok", Value::Bool(true)),
+            ],
+        );
+        assert_eq!(
+            line,
+            "{\"ts\":\"1970-01-01T00:00:00.000Z\",\"level\":\"info\",\"msg\":\"request\",\
+             \"path\":\"/a\\\"b\\\\c\\n{\\\"level\\\":\\\"error\\\"}\\u0001\",\"status\":200,\
+             \"latency_ms\":0.123,\"ok\":true}\n"
+        );
+        let parsed: serde_json::Value = serde_json::from_str(line.trim_end()).expect("a JSON line");
+        assert_eq!(parsed["path"], "/a\"b\\c\n{\"level\":\"error\"}\u{1}");
+    }
+
+    #[test]
+    fn text_lines_quote_only_when_needed() {
+        let line = format_line(
+            LogFormat::Text,
+            at(0, 0),
+            "warn",
+            "request",
+            &[("path", Value::Str("/x")), ("agent", Value::Str("curl 8"))],
+        );
+        assert_eq!(
+            line,
+            "1970-01-01T00:00:00.000Z WARN  request path=/x agent=\"curl 8\"\n"
+        );
+    }
+}
