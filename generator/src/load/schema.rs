@@ -1,0 +1,114 @@
+//! Which field names the spec's JSON Schema allows at a path, for did-you-mean suggestions.
+//!
+//! The schema, not the serde data model, is the source because it is what editors see through
+//! the `yaml-language-server` comment: a suggestion then matches the editor's completion.
+
+use serde_json::Value;
+use stackgen_modules::diagnostics::{FieldPath, Segment};
+
+/// How deep `$ref`/`anyOf` chains are followed; recursive types would otherwise loop.
+const MAX_EXPANSION_DEPTH: usize = 32;
+
+/// The property names allowed at `path` (the mapping that holds the unknown key), in schema
+/// order and without duplicates. Empty when the path cannot be followed through the schema.
+pub(crate) fn field_names_at(schema: &Value, path: &FieldPath) -> Vec<String> {
+    let mut names: Vec<String> = Vec::new();
+    for node in nodes_at(schema, path) {
+        if let Some(properties) = node.get("properties").and_then(Value::as_object) {
+            for name in properties.keys() {
+                if !names.contains(name) {
+                    names.push(name.clone());
+                }
+            }
+        }
+    }
+    names
+}
+
+/// True when the mapping at `path` may hold keys beyond its listed properties (a map type).
+/// A struct's schema without `additionalProperties` still counts as closed: serde ignores
+/// unknown keys there, which is exactly what the loader reports.
+pub(crate) fn allows_any_key(schema: &Value, path: &FieldPath) -> bool {
+    nodes_at(schema, path).iter().any(|node| {
+        node.get("patternProperties").is_some()
+            || node
+                .get("additionalProperties")
+                .is_some_and(|additional| additional.is_object() || additional == &Value::Bool(true))
+    })
+}
+
+/// Every schema node, `$ref`s and branches resolved, that describes the value at `path`.
+fn nodes_at<'s>(schema: &'s Value, path: &FieldPath) -> Vec<&'s Value> {
+    let mut nodes = vec![schema];
+    for segment in path.segments() {
+        let mut next = Vec::new();
+        for node in nodes.iter().flat_map(|node| expand(schema, node)) {
+            match segment {
+                Segment::Key(key) => {
+                    let property = node.get("properties").and_then(|p| p.get(key));
+                    if let Some(property) = property {
+                        next.push(property);
+                    } else if let Some(additional) =
+                        node.get("additionalProperties").filter(|a| a.is_object())
+                    {
+                        next.push(additional);
+                    }
+                }
+                Segment::Index(index) => {
+                    let tuple_item = node.get("prefixItems").and_then(|p| p.get(*index));
+                    if let Some(item) = tuple_item.or_else(|| node.get("items")) {
+                        next.push(item);
+                    }
+                }
+            }
+        }
+        nodes = next;
+    }
+    nodes.iter().flat_map(|node| expand(schema, node)).collect()
+}
+
+/// The schema nodes `node` stands for once `$ref`, `anyOf`, `oneOf` and `allOf` are resolved
+/// (an `Option<T>` is `anyOf [T, null]`, an enum `oneOf` its variants).
+fn expand<'s>(root: &'s Value, node: &'s Value) -> Vec<&'s Value> {
+    let mut out = Vec::new();
+    expand_into(root, node, 0, &mut out);
+    out
+}
+
+fn expand_into<'s>(root: &'s Value, node: &'s Value, depth: usize, out: &mut Vec<&'s Value>) {
+    if depth > MAX_EXPANSION_DEPTH {
+        return;
+    }
+    out.push(node);
+    if let Some(target) = node.get("$ref").and_then(Value::as_str).and_then(|r| resolve(root, r)) {
+        expand_into(root, target, depth + 1, out);
+    }
+    for keyword in ["anyOf", "oneOf", "allOf"] {
+        for branch in node.get(keyword).and_then(Value::as_array).into_iter().flatten() {
+            expand_into(root, branch, depth + 1, out);
+        }
+    }
+}
+
+/// Resolves a local JSON pointer reference such as `#/$defs/Aks`.
+fn resolve<'s>(root: &'s Value, reference: &str) -> Option<&'s Value> {
+    let pointer = reference.strip_prefix('#')?;
+    root.pointer(pointer)
+}
+
+/// The candidate closest to `word`, when it is close enough to be what the user meant.
+pub(crate) fn suggest<'c>(word: &str, candidates: &'c [String]) -> Option<&'c str> {
+    // 0.8 is where Jaro-Winkler stops matching unrelated words of a few letters while still
+    // catching a swapped, doubled or missing letter in a long snake_case name.
+    const THRESHOLD: f64 = 0.8;
+    candidates
+        .iter()
+        .filter(|candidate| candidate.as_str() != word)
+        .map(|candidate| (strsim::jaro_winkler(word, candidate), candidate))
+        .filter(|(score, _)| *score >= THRESHOLD)
+        .fold(None, |best: Option<(f64, &String)>, (score, candidate)| match best {
+            Some((best_score, _)) if best_score >= score => best,
+            _ => Some((score, candidate)),
+        })
+        .map(|(_, candidate)| candidate.as_str())
+}
