@@ -86,12 +86,7 @@ fn random_seed() -> u64 {
     use std::hash::{BuildHasher, Hasher};
     // std seeds RandomState from the OS's random source; no extra crate needed for 64 bits.
     let mut h = std::hash::RandomState::new().build_hasher();
-    h.write_u128(
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap_or_default()
-            .as_nanos(),
-    );
+    h.write_u128(std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default().as_nanos());
     h.write_u32(std::process::id());
     h.finish()
 }
@@ -145,22 +140,16 @@ pub fn routes(
             .and(get_or_head())
             .map(move || labelled("/", json_response(StatusCode::OK, state.index_body.clone())))
     };
-    let healthz = warp::path!("healthz").and(get_or_head()).map(|| {
-        labelled(
-            "/healthz",
-            json_response(StatusCode::OK, &b"{\"status\":\"ok\"}"[..]),
-        )
-    });
+    let healthz = warp::path!("healthz")
+        .and(get_or_head())
+        .map(|| labelled("/healthz", json_response(StatusCode::OK, &b"{\"status\":\"ok\"}"[..])));
     let readyz = {
         let state = state.clone();
         warp::path!("readyz").and(get_or_head()).map(move || {
             let resp = if state.ready.load(Ordering::SeqCst) {
                 json_response(StatusCode::OK, &b"{\"status\":\"ready\"}"[..])
             } else {
-                json_response(
-                    StatusCode::SERVICE_UNAVAILABLE,
-                    &b"{\"status\":\"not ready\"}"[..],
-                )
+                json_response(StatusCode::SERVICE_UNAVAILABLE, &b"{\"status\":\"not ready\"}"[..])
             };
             labelled("/readyz", resp)
         })
@@ -187,10 +176,8 @@ pub fn routes(
             ),
         ];
         let mut resp = Response::new(state.metrics.render(&extra).into());
-        resp.headers_mut().insert(
-            header::CONTENT_TYPE,
-            HeaderValue::from_static("text/plain; version=0.0.4; charset=utf-8"),
-        );
+        resp.headers_mut()
+            .insert(header::CONTENT_TYPE, HeaderValue::from_static("text/plain; version=0.0.4; charset=utf-8"));
         labelled("/metrics", resp)
     });
     index
@@ -200,9 +187,7 @@ pub fn routes(
         .unify()
         .or(metrics)
         .unify()
-        .recover(|rejection: warp::Rejection| async move {
-            Ok::<_, Infallible>(rejection_response(&rejection))
-        })
+        .recover(|rejection: warp::Rejection| async move { Ok::<_, Infallible>(rejection_response(&rejection)) })
         .unify()
 }
 
@@ -212,8 +197,7 @@ fn rejection_response(rejection: &warp::Rejection) -> Response {
     }
     if rejection.find::<warp::reject::MethodNotAllowed>().is_some() {
         let mut resp = error_response(StatusCode::METHOD_NOT_ALLOWED, "method not allowed");
-        resp.headers_mut()
-            .insert(header::ALLOW, HeaderValue::from_static("GET, HEAD"));
+        resp.headers_mut().insert(header::ALLOW, HeaderValue::from_static("GET, HEAD"));
         return resp;
     }
     // No route reads headers, queries or bodies, so nothing else rejects today; should a future
@@ -224,24 +208,12 @@ fn rejection_response(rejection: &warp::Rejection) -> Response {
 /// Headers every response carries. The service serves JSON and text only, so the strictest
 /// policies cost nothing.
 const SECURITY_HEADERS: [(HeaderName, HeaderValue); 6] = [
-    (
-        header::X_CONTENT_TYPE_OPTIONS,
-        HeaderValue::from_static("nosniff"),
-    ),
+    (header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")),
     (header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")),
-    (
-        header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static("default-src 'none'; frame-ancestors 'none'"),
-    ),
-    (
-        header::REFERRER_POLICY,
-        HeaderValue::from_static("no-referrer"),
-    ),
+    (header::CONTENT_SECURITY_POLICY, HeaderValue::from_static("default-src 'none'; frame-ancestors 'none'")),
+    (header::REFERRER_POLICY, HeaderValue::from_static("no-referrer")),
     (header::CACHE_CONTROL, HeaderValue::from_static("no-store")),
-    (
-        HeaderName::from_static("cross-origin-resource-policy"),
-        HeaderValue::from_static("same-origin"),
-    ),
+    (HeaderName::from_static("cross-origin-resource-policy"), HeaderValue::from_static("same-origin")),
 ];
 
 /// Accepts a client's request id only if it is short and plain, so it is safe in logs and
@@ -249,10 +221,8 @@ const SECURITY_HEADERS: [(HeaderName, HeaderValue); 6] = [
 fn incoming_request_id(headers: &HeaderMap) -> Option<HeaderValue> {
     let value = headers.get(&REQUEST_ID)?;
     let bytes = value.as_bytes();
-    let plain = (1..=128).contains(&bytes.len())
-        && bytes
-            .iter()
-            .all(|b| b.is_ascii_alphanumeric() || b"-_.:/+=".contains(b));
+    let plain =
+        (1..=128).contains(&bytes.len()) && bytes.iter().all(|b| b.is_ascii_alphanumeric() || b"-_.:/+=".contains(b));
     plain.then(|| value.clone())
 }
 
@@ -290,11 +260,7 @@ pub struct Service<F> {
 impl<F> Service<F> {
     /// A service for a connection from `peer`.
     pub fn new(state: Arc<State>, routes: F, peer: SocketAddr) -> Self {
-        Service {
-            state,
-            routes,
-            peer,
-        }
+        Service { state, routes, peer }
     }
 }
 
@@ -325,8 +291,7 @@ where
             state.in_flight.fetch_add(1, Ordering::Relaxed);
             let _in_flight = InFlight(&state.in_flight);
             let request_id = incoming_request_id(req.headers()).unwrap_or_else(|| {
-                HeaderValue::try_from(state.new_request_id())
-                    .unwrap_or(HeaderValue::from_static("invalid"))
+                HeaderValue::try_from(state.new_request_id()).unwrap_or(HeaderValue::from_static("invalid"))
             });
             let (parts, body) = req.into_parts();
             let cfg = &state.config;
@@ -340,23 +305,17 @@ where
                 }
                 Err(e) => {
                     let (status, message) = match e {
-                        BodyError::TooLarge => {
-                            (StatusCode::PAYLOAD_TOO_LARGE, "request body too large")
-                        }
+                        BodyError::TooLarge => (StatusCode::PAYLOAD_TOO_LARGE, "request body too large"),
                         BodyError::Timeout => (StatusCode::REQUEST_TIMEOUT, "request body timeout"),
                         BodyError::Broken => (StatusCode::BAD_REQUEST, "unreadable request body"),
                     };
                     let mut resp = error_response(status, message);
                     // The rest of the body is unread; the connection cannot be reused.
-                    resp.headers_mut()
-                        .insert(header::CONNECTION, HeaderValue::from_static("close"));
+                    resp.headers_mut().insert(header::CONNECTION, HeaderValue::from_static("close"));
                     resp
                 }
             };
-            let route = resp
-                .extensions()
-                .get::<RouteLabel>()
-                .map_or("unmatched", |r| r.0);
+            let route = resp.extensions().get::<RouteLabel>().map_or("unmatched", |r| r.0);
             let headers = resp.headers_mut();
             for (name, value) in SECURITY_HEADERS {
                 headers.insert(name, value);
@@ -367,15 +326,7 @@ where
             let method = method_label(&parts.method);
             state.metrics.observe(route, method, status, took);
             if cfg.access_log {
-                log_access(
-                    &state.logger,
-                    &parts.method,
-                    &parts.uri,
-                    status,
-                    took,
-                    &request_id,
-                    peer,
-                );
+                log_access(&state.logger, &parts.method, &parts.uri, status, took, &request_id, peer);
             }
             Ok(resp)
         })
@@ -416,16 +367,10 @@ mod tests {
         let mut h = HeaderMap::new();
         assert_eq!(incoming_request_id(&h), None);
         h.insert(REQUEST_ID, HeaderValue::from_static("abc-123_x.y:z"));
-        assert_eq!(
-            incoming_request_id(&h),
-            Some(HeaderValue::from_static("abc-123_x.y:z"))
-        );
+        assert_eq!(incoming_request_id(&h), Some(HeaderValue::from_static("abc-123_x.y:z")));
         h.insert(REQUEST_ID, HeaderValue::from_static("a b"));
         assert_eq!(incoming_request_id(&h), None);
-        h.insert(
-            REQUEST_ID,
-            HeaderValue::from_str(&"a".repeat(129)).expect("ascii"),
-        );
+        h.insert(REQUEST_ID, HeaderValue::from_str(&"a".repeat(129)).expect("ascii"));
         assert_eq!(incoming_request_id(&h), None);
         h.insert(REQUEST_ID, HeaderValue::from_static(""));
         assert_eq!(incoming_request_id(&h), None);
@@ -436,12 +381,8 @@ mod tests {
         let logger = Logger::start(crate::config::LogFormat::Json).expect("thread");
         let config = Config::from_lookup(|_| None).expect("defaults");
         let state = State::new(config, logger);
-        let ids: std::collections::HashSet<String> =
-            (0..10_000).map(|_| state.new_request_id()).collect();
+        let ids: std::collections::HashSet<String> = (0..10_000).map(|_| state.new_request_id()).collect();
         assert_eq!(ids.len(), 10_000);
-        assert!(
-            ids.iter()
-                .all(|id| id.len() == 32 && id.bytes().all(|b| b.is_ascii_hexdigit()))
-        );
+        assert!(ids.iter().all(|id| id.len() == 32 && id.bytes().all(|b| b.is_ascii_hexdigit())));
     }
 }

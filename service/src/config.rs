@@ -64,11 +64,7 @@ pub struct ConfigError {
 
 impl fmt::Display for ConfigError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "invalid environment variable {}={:?}: expected {}",
-            self.variable, self.value, self.expected
-        )
+        write!(f, "invalid environment variable {}={:?}: expected {}", self.variable, self.value, self.expected)
     }
 }
 
@@ -77,42 +73,14 @@ impl std::error::Error for ConfigError {}
 /// Every variable the service reads, with its default, for `--help`.
 pub const VARIABLES: &[(&str, &str, &str)] = &[
     ("BIND", "0.0.0.0", "IP address to listen on"),
-    (
-        "PORT",
-        "5000",
-        "TCP port to listen on (0 picks a free port)",
-    ),
+    ("PORT", "5000", "TCP port to listen on (0 picks a free port)"),
     ("LOG_FORMAT", "json", "json or text"),
-    (
-        "ACCESS_LOG",
-        "true",
-        "log one line per request (true/false)",
-    ),
-    (
-        "SHUTDOWN_GRACE",
-        "10s",
-        "longest time from SIGTERM to exit (delay + drain)",
-    ),
-    (
-        "SHUTDOWN_DELAY",
-        "0s",
-        "keep accepting (while not ready) this long after SIGTERM",
-    ),
-    (
-        "READ_TIMEOUT",
-        "5s",
-        "limit on receiving request headers, and the body; idle keep-alive",
-    ),
-    (
-        "MAX_BODY_BYTES",
-        "65536",
-        "largest request body (413 above)",
-    ),
-    (
-        "MAX_HEADER_BYTES",
-        "16384",
-        "largest request line + headers (431 above)",
-    ),
+    ("ACCESS_LOG", "true", "log one line per request (true/false)"),
+    ("SHUTDOWN_GRACE", "10s", "longest time from SIGTERM to exit (delay + drain)"),
+    ("SHUTDOWN_DELAY", "0s", "keep accepting (while not ready) this long after SIGTERM"),
+    ("READ_TIMEOUT", "5s", "limit on receiving request headers, and the body; idle keep-alive"),
+    ("MAX_BODY_BYTES", "65536", "largest request body (413 above)"),
+    ("MAX_HEADER_BYTES", "16384", "largest request line + headers (431 above)"),
     ("MAX_HEADERS", "64", "most header fields in a request"),
     ("WORKERS", "number of CPUs", "tokio worker threads"),
     ("SERVICE_NAME", "stackgen-service", "name reported by GET /"),
@@ -130,19 +98,14 @@ impl Config {
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
         let get = |name: &str| lookup(name).filter(|v| !v.trim().is_empty());
         let ip = parse(&get, "BIND", IpAddr::V4(Ipv4Addr::UNSPECIFIED), |v| {
-            v.parse::<IpAddr>()
-                .map_err(|_| "an IP address such as 0.0.0.0 or ::".into())
+            v.parse::<IpAddr>().map_err(|_| "an IP address such as 0.0.0.0 or ::".into())
         })?;
-        let port = parse(&get, "PORT", 5000u16, |v| {
-            v.parse::<u16>()
-                .map_err(|_| "a port number from 0 to 65535".into())
-        })?;
-        let log_format = parse(&get, "LOG_FORMAT", LogFormat::Json, |v| {
-            match v.to_ascii_lowercase().as_str() {
-                "json" => Ok(LogFormat::Json),
-                "text" => Ok(LogFormat::Text),
-                _ => Err("json or text".into()),
-            }
+        let port =
+            parse(&get, "PORT", 5000u16, |v| v.parse::<u16>().map_err(|_| "a port number from 0 to 65535".into()))?;
+        let log_format = parse(&get, "LOG_FORMAT", LogFormat::Json, |v| match v.to_ascii_lowercase().as_str() {
+            "json" => Ok(LogFormat::Json),
+            "text" => Ok(LogFormat::Text),
+            _ => Err("json or text".into()),
         })?;
         let access_log = parse(&get, "ACCESS_LOG", true, parse_bool)?;
         let shutdown_grace = parse(&get, "SHUTDOWN_GRACE", Duration::from_secs(10), |v| {
@@ -155,34 +118,23 @@ impl Config {
             return Err(ConfigError {
                 variable: "SHUTDOWN_DELAY",
                 value: get("SHUTDOWN_DELAY").unwrap_or_default(),
-                expected: format!(
-                    "a duration shorter than SHUTDOWN_GRACE ({})",
-                    show(shutdown_grace)
-                ),
+                expected: format!("a duration shorter than SHUTDOWN_GRACE ({})", show(shutdown_grace)),
             });
         }
         let read_timeout = parse(&get, "READ_TIMEOUT", Duration::from_secs(5), |v| {
             parse_duration(v, Duration::from_millis(1), Duration::from_secs(3600))
         })?;
-        let max_body_bytes = parse(&get, "MAX_BODY_BYTES", 64 * 1024, |v| {
-            parse_usize(v, 0, 1 << 30)
-        })?;
+        let max_body_bytes = parse(&get, "MAX_BODY_BYTES", 64 * 1024, |v| parse_usize(v, 0, 1 << 30))?;
         // hyper asserts its read buffer is at least 8 KiB; the head limit is checked separately,
         // but a head limit below a realistic request line plus a few headers only breaks clients.
-        let max_header_bytes = parse(&get, "MAX_HEADER_BYTES", 16 * 1024, |v| {
-            parse_usize(v, 1024, 1 << 20)
-        })?;
+        let max_header_bytes = parse(&get, "MAX_HEADER_BYTES", 16 * 1024, |v| parse_usize(v, 1024, 1 << 20))?;
         let max_headers = parse(&get, "MAX_HEADERS", 64, |v| parse_usize(v, 1, 1024))?;
         let cpus = std::thread::available_parallelism().map_or(1, usize::from);
         let workers = parse(&get, "WORKERS", cpus, |v| parse_usize(v, 1, 1024))?;
         let service_name = get("SERVICE_NAME").unwrap_or_else(|| "stackgen-service".to_owned());
         let pod_name = get("POD_NAME")
             .or_else(|| get("HOSTNAME"))
-            .or_else(|| {
-                std::fs::read_to_string("/proc/sys/kernel/hostname")
-                    .ok()
-                    .map(|h| h.trim().to_owned())
-            })
+            .or_else(|| std::fs::read_to_string("/proc/sys/kernel/hostname").ok().map(|h| h.trim().to_owned()))
             .unwrap_or_else(|| "unknown".to_owned());
         Ok(Config {
             addr: SocketAddr::new(ip, port),
@@ -209,11 +161,7 @@ fn parse<T>(
 ) -> Result<T, ConfigError> {
     match get(variable) {
         None => Ok(default),
-        Some(value) => parser(value.trim()).map_err(|expected| ConfigError {
-            variable,
-            value,
-            expected,
-        }),
+        Some(value) => parser(value.trim()).map_err(|expected| ConfigError { variable, value, expected }),
     }
 }
 
@@ -228,22 +176,12 @@ fn parse_bool(v: &str) -> Result<bool, String> {
 fn parse_usize(v: &str, min: usize, max: usize) -> Result<usize, String> {
     let expected = || format!("an integer from {min} to {max}");
     let n = v.parse::<usize>().map_err(|_| expected())?;
-    if (min..=max).contains(&n) {
-        Ok(n)
-    } else {
-        Err(expected())
-    }
+    if (min..=max).contains(&n) { Ok(n) } else { Err(expected()) }
 }
 
 /// Accepts `250ms`, `5s`, `2m` or a bare number of seconds (`5`, `0.5`).
 fn parse_duration(v: &str, min: Duration, max: Duration) -> Result<Duration, String> {
-    let expected = || {
-        format!(
-            "a duration such as 500ms, 5s or 1m, from {} to {}",
-            show(min),
-            show(max)
-        )
-    };
+    let expected = || format!("a duration such as 500ms, 5s or 1m, from {} to {}", show(min), show(max));
     let (number, unit) = match v.find(|c: char| c.is_ascii_alphabetic()) {
         Some(i) => v.split_at(i),
         None => (v, "s"),
@@ -266,11 +204,7 @@ fn parse_duration(v: &str, min: Duration, max: Duration) -> Result<Duration, Str
 }
 
 fn show(d: Duration) -> String {
-    if d.subsec_millis() != 0 || d.is_zero() {
-        format!("{}ms", d.as_millis())
-    } else {
-        format!("{}s", d.as_secs())
-    }
+    if d.subsec_millis() != 0 || d.is_zero() { format!("{}ms", d.as_millis()) } else { format!("{}s", d.as_secs()) }
 }
 
 #[cfg(test)]
@@ -280,10 +214,7 @@ mod tests {
     use std::collections::HashMap;
 
     fn load(vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
-        let map: HashMap<String, String> = vars
-            .iter()
-            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-            .collect();
+        let map: HashMap<String, String> = vars.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
         Config::from_lookup(|name| map.get(name).cloned())
     }
 
@@ -337,19 +268,8 @@ mod tests {
         assert_eq!(c.shutdown_grace, Duration::from_millis(2500));
         assert_eq!(c.shutdown_delay, Duration::from_millis(250));
         assert_eq!(c.read_timeout, Duration::from_secs(60));
-        assert_eq!(
-            (
-                c.max_body_bytes,
-                c.max_header_bytes,
-                c.max_headers,
-                c.workers
-            ),
-            (10, 8192, 10, 3)
-        );
-        assert_eq!(
-            (c.service_name.as_str(), c.pod_name.as_str()),
-            ("web", "web-abc")
-        );
+        assert_eq!((c.max_body_bytes, c.max_header_bytes, c.max_headers, c.workers), (10, 8192, 10, 3));
+        assert_eq!((c.service_name.as_str(), c.pod_name.as_str()), ("web", "web-abc"));
     }
 
     #[test]
@@ -361,10 +281,7 @@ mod tests {
     #[test]
     fn bad_values_name_the_variable() {
         let e = rejected(&[("PORT", "80a")], "PORT");
-        assert_eq!(
-            e.to_string(),
-            "invalid environment variable PORT=\"80a\": expected a port number from 0 to 65535"
-        );
+        assert_eq!(e.to_string(), "invalid environment variable PORT=\"80a\": expected a port number from 0 to 65535");
         rejected(&[("PORT", "65536")], "PORT");
         rejected(&[("BIND", "localhost")], "BIND");
         rejected(&[("LOG_FORMAT", "xml")], "LOG_FORMAT");
@@ -373,10 +290,7 @@ mod tests {
         rejected(&[("SHUTDOWN_GRACE", "-1")], "SHUTDOWN_GRACE");
         rejected(&[("SHUTDOWN_GRACE", "5h")], "SHUTDOWN_GRACE");
         rejected(&[("SHUTDOWN_DELAY", "NaN")], "SHUTDOWN_DELAY");
-        let e = rejected(
-            &[("SHUTDOWN_DELAY", "5s"), ("SHUTDOWN_GRACE", "5s")],
-            "SHUTDOWN_DELAY",
-        );
+        let e = rejected(&[("SHUTDOWN_DELAY", "5s"), ("SHUTDOWN_GRACE", "5s")], "SHUTDOWN_DELAY");
         assert_eq!(e.expected, "a duration shorter than SHUTDOWN_GRACE (5s)");
         rejected(&[("READ_TIMEOUT", "forever")], "READ_TIMEOUT");
         rejected(&[("MAX_BODY_BYTES", "-1")], "MAX_BODY_BYTES");

@@ -53,14 +53,8 @@ impl Logger {
     /// Starts the writer thread.
     pub fn start(format: LogFormat) -> std::io::Result<Self> {
         let (tx, rx) = mpsc::sync_channel(QUEUE);
-        std::thread::Builder::new()
-            .name("log-writer".into())
-            .spawn(move || write_loop(rx))?;
-        Ok(Logger {
-            format,
-            tx,
-            dropped: AtomicU64::new(0),
-        })
+        std::thread::Builder::new().name("log-writer".into()).spawn(move || write_loop(rx))?;
+        Ok(Logger { format, tx, dropped: AtomicU64::new(0) })
     }
 
     /// Lines dropped because the queue was full.
@@ -129,13 +123,7 @@ fn write_loop(rx: Receiver<Msg>) {
 }
 
 /// Formats one log line, newline included.
-pub fn format_line(
-    format: LogFormat,
-    now: SystemTime,
-    level: &str,
-    msg: &str,
-    fields: &[(&str, Value<'_>)],
-) -> String {
+pub fn format_line(format: LogFormat, now: SystemTime, level: &str, msg: &str, fields: &[(&str, Value<'_>)]) -> String {
     let mut line = String::with_capacity(160);
     let ts = Rfc3339(now);
     match format {
@@ -187,9 +175,7 @@ pub fn format_line(
 }
 
 fn needs_quotes(s: &str) -> bool {
-    s.is_empty()
-        || s.chars()
-            .any(|c| c.is_whitespace() || c.is_control() || c == '"' || c == '=')
+    s.is_empty() || s.chars().any(|c| c.is_whitespace() || c.is_control() || c == '"' || c == '=')
 }
 
 /// Appends `s` as a JSON string: quoted, with `"`, `\` and control characters escaped, so a
@@ -259,14 +245,8 @@ mod tests {
     fn timestamps_are_rfc3339_utc() {
         assert_eq!(Rfc3339(at(0, 0)).to_string(), "1970-01-01T00:00:00.000Z");
         // 2024-02-29 (a leap day) 23:59:59.999
-        assert_eq!(
-            Rfc3339(at(1_709_251_199, 999)).to_string(),
-            "2024-02-29T23:59:59.999Z"
-        );
-        assert_eq!(
-            Rfc3339(at(4_102_444_800, 5)).to_string(),
-            "2100-01-01T00:00:00.005Z"
-        );
+        assert_eq!(Rfc3339(at(1_709_251_199, 999)).to_string(), "2024-02-29T23:59:59.999Z");
+        assert_eq!(Rfc3339(at(4_102_444_800, 5)).to_string(), "2100-01-01T00:00:00.005Z");
     }
 
     #[test]
@@ -302,9 +282,6 @@ mod tests {
             "request",
             &[("path", Value::Str("/x")), ("agent", Value::Str("curl 8"))],
         );
-        assert_eq!(
-            line,
-            "1970-01-01T00:00:00.000Z WARN  request path=/x agent=\"curl 8\"\n"
-        );
+        assert_eq!(line, "1970-01-01T00:00:00.000Z WARN  request path=/x agent=\"curl 8\"\n");
     }
 }

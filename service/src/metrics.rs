@@ -10,9 +10,7 @@ use std::sync::Mutex;
 use std::time::Duration;
 
 /// Upper bounds (seconds) of the latency histogram buckets; `+Inf` is implied.
-pub const BUCKETS: [f64; 12] = [
-    0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 5.0,
-];
+pub const BUCKETS: [f64; 12] = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 5.0];
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 struct Key {
@@ -53,15 +51,8 @@ impl Metrics {
     /// Records one finished request.
     pub fn observe(&self, route: &'static str, method: &'static str, status: u16, took: Duration) {
         let secs = took.as_secs_f64();
-        let slot = BUCKETS
-            .iter()
-            .position(|&bound| secs <= bound)
-            .unwrap_or(BUCKETS.len());
-        let key = Key {
-            route,
-            method,
-            status,
-        };
+        let slot = BUCKETS.iter().position(|&bound| secs <= bound).unwrap_or(BUCKETS.len());
+        let key = Key { route, method, status };
         // A poisoned lock only means another thread panicked mid-update of plain counters;
         // the numbers are still usable.
         let mut series = self.series.lock().unwrap_or_else(|p| p.into_inner());
@@ -91,32 +82,14 @@ impl Metrics {
             let mut cumulative = 0;
             for (i, bound) in BUCKETS.iter().enumerate() {
                 cumulative += s.buckets[i];
-                let _ = writeln!(
-                    out,
-                    "http_request_duration_seconds_bucket{{{labels},le=\"{bound}\"}} {cumulative}"
-                );
+                let _ = writeln!(out, "http_request_duration_seconds_bucket{{{labels},le=\"{bound}\"}} {cumulative}");
             }
-            let _ = writeln!(
-                out,
-                "http_request_duration_seconds_bucket{{{labels},le=\"+Inf\"}} {}",
-                s.count
-            );
-            let _ = writeln!(
-                out,
-                "http_request_duration_seconds_sum{{{labels}}} {}",
-                s.sum
-            );
-            let _ = writeln!(
-                out,
-                "http_request_duration_seconds_count{{{labels}}} {}",
-                s.count
-            );
+            let _ = writeln!(out, "http_request_duration_seconds_bucket{{{labels},le=\"+Inf\"}} {}", s.count);
+            let _ = writeln!(out, "http_request_duration_seconds_sum{{{labels}}} {}", s.sum);
+            let _ = writeln!(out, "http_request_duration_seconds_count{{{labels}}} {}", s.count);
         }
         for (name, kind, help, value) in extra {
-            let _ = writeln!(
-                out,
-                "# HELP {name} {help}\n# TYPE {name} {kind}\n{name} {value}"
-            );
+            let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} {kind}\n{name} {value}");
         }
         out
     }
@@ -124,10 +97,7 @@ impl Metrics {
 
 fn labels(k: &Key) -> String {
     // Route templates and method labels are compile-time constants, so no escaping is needed.
-    format!(
-        "route=\"{}\",method=\"{}\",status=\"{}\"",
-        k.route, k.method, k.status
-    )
+    format!("route=\"{}\",method=\"{}\",status=\"{}\"", k.route, k.method, k.status)
 }
 
 #[cfg(test)]
@@ -162,9 +132,7 @@ mod tests {
         let sum = lines
             .iter()
             .find_map(|l| {
-                l.strip_prefix(
-                    "http_request_duration_seconds_sum{route=\"/\",method=\"GET\",status=\"200\"} ",
-                )
+                l.strip_prefix("http_request_duration_seconds_sum{route=\"/\",method=\"GET\",status=\"200\"} ")
             })
             .and_then(|v| v.parse::<f64>().ok())
             .expect("a sum line");

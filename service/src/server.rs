@@ -21,9 +21,7 @@ use crate::log::Value;
 
 /// Binds the listener; the error says which address failed.
 pub async fn bind(addr: SocketAddr) -> io::Result<TcpListener> {
-    TcpListener::bind(addr)
-        .await
-        .map_err(|e| io::Error::new(e.kind(), format!("cannot listen on {addr}: {e}")))
+    TcpListener::bind(addr).await.map_err(|e| io::Error::new(e.kind(), format!("cannot listen on {addr}: {e}")))
 }
 
 /// How the server stopped.
@@ -37,11 +35,7 @@ pub enum Stopped {
 
 /// Serves until SIGTERM or SIGINT, then drains. `started` is when the process started, for the
 /// start-up log line.
-pub async fn run(
-    state: Arc<State>,
-    listener: TcpListener,
-    started: Instant,
-) -> io::Result<Stopped> {
+pub async fn run(state: Arc<State>, listener: TcpListener, started: Instant) -> io::Result<Stopped> {
     let mut sigterm = signal(SignalKind::terminate())?;
     let mut sigint = signal(SignalKind::interrupt())?;
     let local = listener.local_addr()?;
@@ -77,10 +71,7 @@ pub async fn run(
             ("version", Value::Str(app::VERSION)),
             ("commit", Value::Str(app::COMMIT)),
             ("workers", Value::U64(cfg.workers as u64)),
-            (
-                "startup_ms",
-                Value::F64(started.elapsed().as_secs_f64() * 1000.0),
-            ),
+            ("startup_ms", Value::F64(started.elapsed().as_secs_f64() * 1000.0)),
         ],
     );
 
@@ -103,10 +94,7 @@ pub async fn run(
         &[
             ("signal", Value::Str(signal_name)),
             ("delay_ms", Value::U64(delay.as_millis() as u64)),
-            (
-                "grace_ms",
-                Value::U64(cfg.shutdown_grace.as_millis() as u64),
-            ),
+            ("grace_ms", Value::U64(cfg.shutdown_grace.as_millis() as u64)),
         ],
     );
     if !delay.is_zero() {
@@ -134,10 +122,9 @@ pub async fn run(
     let in_flight = state.in_flight.load(Ordering::Relaxed);
     match drained {
         Stopped::Drained => state.logger.info("shutdown complete", &[]),
-        Stopped::Forced => state.logger.warn(
-            "shutdown forced: connections still open",
-            &[("in_flight", Value::U64(in_flight.max(0) as u64))],
-        ),
+        Stopped::Forced => state
+            .logger
+            .warn("shutdown forced: connections still open", &[("in_flight", Value::U64(in_flight.max(0) as u64))]),
     }
     Ok(drained)
 }
@@ -145,15 +132,10 @@ pub async fn run(
 async fn accept_failed(state: &State, e: &io::Error) {
     // A peer that reset before accept is routine; running out of file descriptors is not, and
     // retrying at once would spin, so back off briefly.
-    if matches!(
-        e.kind(),
-        io::ErrorKind::ConnectionAborted | io::ErrorKind::ConnectionReset
-    ) {
+    if matches!(e.kind(), io::ErrorKind::ConnectionAborted | io::ErrorKind::ConnectionReset) {
         return;
     }
     let msg = e.to_string();
-    state
-        .logger
-        .error("accept failed", &[("error", Value::Str(&msg))]);
+    state.logger.error("accept failed", &[("error", Value::Str(&msg))]);
     tokio::time::sleep(Duration::from_millis(100)).await;
 }
