@@ -3,6 +3,7 @@
 use stackgen_modules::{Diagnostics, RenderError, StackSpec};
 
 use crate::file_tree::{FileTree, InvalidPath};
+use crate::stack::Stack;
 
 /// Everything a generation produced.
 #[derive(Debug, Clone, Default)]
@@ -43,12 +44,30 @@ pub enum GenerateError {
 /// [`GenerateError::Invalid`] with every broken rule when the spec is invalid; other variants are
 /// bugs in a renderer.
 pub fn generate(spec: &StackSpec) -> Result<Generated, GenerateError> {
-    let diagnostics = spec.validate();
+    generate_with(spec, |stack| stack)
+}
+
+/// Like [`generate`], with the stack's modules customized in code first: add modules of your own,
+/// insert them before the modules that use their outputs, or replace ours.
+///
+/// # Errors
+/// [`GenerateError::Invalid`] with every broken rule of the spec and of the added modules.
+pub fn generate_with<'a>(
+    spec: &'a StackSpec,
+    customize: impl FnOnce(Stack<'a>) -> Stack<'a>,
+) -> Result<Generated, GenerateError> {
+    let stack = customize(Stack::from_spec(spec));
+    let mut diagnostics = spec.validate();
+    for diagnostic in stack.validate() {
+        if !diagnostics.iter().any(|d| d == &diagnostic) {
+            diagnostics.push_diagnostic(diagnostic);
+        }
+    }
     if !diagnostics.is_empty() {
         return Err(GenerateError::Invalid(diagnostics));
     }
     let mut generated = Generated::default();
-    crate::terraform::render_stack(spec, &mut generated)?;
+    stack.render_terraform(&mut generated)?;
     crate::chart::render(spec, &mut generated)?;
     crate::pipeline::render(spec, &mut generated)?;
     crate::docker::render(spec, &mut generated)?;

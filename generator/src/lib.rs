@@ -1,6 +1,16 @@
 //! stackgen's generator: spec file → typed model → rendered artifacts → file tree → writer.
 
+pub mod chart;
+// pub mod cli; (enabled once the writer lands)
+pub mod docker;
 pub mod file_tree;
+pub mod generate;
+pub mod hclfmt;
 pub mod load;
+pub mod pipeline;
+pub mod stack;
+pub mod terraform;
 
 pub use file_tree::FileTree;
+pub use generate::{generate, generate_with, GenerateError, Generated};
+pub use stack::Stack;

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use crate::common::{placement_attributes, placement_inputs, placement_variables};
 use crate::diagnostics::{Diagnostics, FieldPath};
 use crate::hcl_util::{
-    call, ident, matches_regex, string, strings, traversal, traversal_steps, var, Step,
+    call, matches_regex, string, strings, traversal, traversal_steps, var, Step,
 };
 use crate::module::{Module, Output, ProviderRequirement, RenderError, RenderedModule, StackContext, Variable};
 use crate::rules;
@@ -250,12 +250,20 @@ impl Aks {
 #[derive(Debug, Clone)]
 pub struct AksModule<'a> {
     spec: &'a Aks,
+    log_analytics: Option<(String, String)>,
 }
 
 impl<'a> AksModule<'a> {
     /// Wraps the spec.
     pub fn new(spec: &'a Aks) -> Self {
-        Self { spec }
+        Self { spec, log_analytics: None }
+    }
+
+    /// Sends container insights to a Log Analytics workspace: `module.<module>.<output>` must be
+    /// the workspace's resource ID, declared by a module added before this one.
+    pub fn with_log_analytics(mut self, module: &str, output: &str) -> Self {
+        self.log_analytics = Some((module.to_owned(), output.to_owned()));
+        self
     }
 }
 
@@ -345,6 +353,18 @@ impl Module for AksModule<'_> {
                     .add_attribute(("outbound_type", string("loadBalancer")))
                     .build()
             });
+        let workspace = match &self.log_analytics {
+            Some((module, output)) => Some(stack.output(module, output)?),
+            None => None,
+        };
+        if workspace.is_some() {
+            resource = resource.add_block(
+                Block::builder("oms_agent")
+                    .add_attribute(("log_analytics_workspace_id", var("log_analytics_workspace_id")))
+                    .add_attribute(("msi_auth_for_monitoring_enabled", true))
+                    .build(),
+            );
+        }
         if spec.autoscaling() {
             resource = resource.add_block(
                 Block::builder("lifecycle")
@@ -452,11 +472,14 @@ impl Module for AksModule<'_> {
             ("network_policy".to_owned(), string(spec.network_policy.as_str())),
             ("api_server_authorized_ip_ranges".to_owned(), strings(spec.api_server_authorized_ip_ranges.iter().map(String::as_str))),
         ]);
+        if let Some(workspace) = workspace {
+            variables.push(Variable::required("log_analytics_workspace_id", "string", "Log Analytics workspace receiving container insights."));
+            inputs.push(("log_analytics_workspace_id".to_owned(), workspace));
+        }
         if entra {
             inputs.push(("admin_group_object_ids".to_owned(), strings(spec.admin_group_object_ids.iter().map(String::as_str))));
         }
 
-        let _ = ident;
         Ok(RenderedModule {
             providers: vec![ProviderRequirement::azurerm()],
             variables,

@@ -213,9 +213,11 @@ impl Module for DnsModule<'_> {
                 .add_attribute(("resource_group_name", var("resource_group_name")))
                 .add_attribute(("ttl", each("ttl")));
             block = match kind {
-                RecordType::A => block.add_attribute(("records", each("records"))),
-                RecordType::Cname => block.add_attribute(("record", crate::hcl_util::call("one", [each("records")]))),
-                RecordType::Txt => block.add_block(
+                RecordType::A => block.add_attribute(("records", each("records"))).add_attribute(("tags", var("tags"))),
+                RecordType::Cname => block
+                    .add_attribute(("record", crate::hcl_util::call("one", [each("records")])))
+                    .add_attribute(("tags", var("tags"))),
+                RecordType::Txt => block.add_attribute(("tags", var("tags"))).add_block(
                     Block::builder("dynamic")
                         .add_label("record")
                         .add_attribute(("for_each", each("records")))
@@ -223,7 +225,7 @@ impl Module for DnsModule<'_> {
                         .build(),
                 ),
             };
-            body = body.add_block(block.add_attribute(("tags", var("tags"))).build());
+            body = body.add_block(block.build());
         }
 
         let mut variables: Vec<Variable> = placement_variables().into_iter().filter(|v| v.name != "location").collect();
@@ -233,16 +235,10 @@ impl Module for DnsModule<'_> {
             Variable::required("app_record_name", "string", "Relative name of the app host's A record."),
             Variable::required("ingress_public_ip_id", "string", "Resource ID of the ingress controller's public IP."),
         ]);
-        let record_type = "map(object({ name = string, ttl = number, records = list(string) }))";
         for (variable, _) in &extra {
-            variables.push(
-                Variable::required(variable, "string", "Extra records, keyed by a stable label.")
-                    .non_nullable(),
-            );
-            if let Some(last) = variables.last_mut() {
-                last.type_constraint = record_type_expr();
-                let _ = record_type;
-            }
+            let mut records = Variable::required(variable, "string", "Extra records, keyed by a stable label.").non_nullable();
+            records.type_constraint = record_type_expr();
+            variables.push(records);
         }
 
         let mut inputs: Vec<(String, Expression)> =

@@ -1,7 +1,7 @@
 //! The resource group every other module deploys into.
 
 use crate::diagnostics::{Diagnostics, FieldPath};
-use crate::hcl_util::{string_map, traversal, var};
+use crate::hcl_util::{traversal, var};
 use crate::module::{Module, Output, ProviderRequirement, RenderError, RenderedModule, StackContext, Variable};
 use crate::stack::Stack;
 use hcl::{Block, Body};
@@ -64,7 +64,7 @@ impl Module for ResourceGroup<'_> {
             inputs: vec![
                 ("name".to_owned(), crate::hcl_util::string(self.stack.resource_group.clone())),
                 ("location".to_owned(), crate::hcl_util::string(self.stack.location.clone())),
-                ("tags".to_owned(), string_map(&self.stack.tags)),
+                ("tags".to_owned(), crate::hcl_util::local("tags")),
             ],
             warnings: Vec::new(),
         })

@@ -107,7 +107,9 @@ impl StackSpec {
                 format!("must be inside dns.hosted_zone_name ({:?}) so its record can be created, got {:?}", self.dns.hosted_zone_name, self.app.host),
             );
         }
-        if let Some(sub) = self.dns.subdomains.iter().position(|s| Some(&s.name) == self.dns.relative_name(&self.app.host).as_ref()) {
+        let app_record = self.dns.relative_name(&self.app.host);
+        // A TXT record may share the name; an A or CNAME record would clash with the app's A record.
+        if let Some(sub) = self.dns.subdomains.iter().position(|s| Some(&s.name) == app_record.as_ref() && s.record_type != crate::dns::RecordType::Txt) {
             diagnostics.push(
                 root.key("dns").key("subdomains").index(sub).key("name"),
                 "app-record",

@@ -1,0 +1,193 @@
+//! The `stackgen` command line: `generate`, `validate`, `schema`.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use stackgen_modules::{Diagnostics, StackSpec};
+
+use crate::generate::{generate, GenerateError};
+use crate::load::{load_str, locate_all, Format};
+
+/// The default stack, embedded: shaped like the original deployment.
+pub const DEFAULT_SPEC: &str = include_str!("../../examples/default.yaml");
+
+/// Exit codes, distinct for every kind of outcome.
+pub mod exit {
+    /// Everything worked; with `--check`, the output is up to date.
+    pub const OK: u8 = 0;
+    /// The spec is invalid (every problem was printed) or could not be read.
+    pub const INVALID_SPEC: u8 = 1;
+    /// Command-line usage error (clap's own code).
+    pub const USAGE: u8 = 2;
+    /// `--check`: the output folder is out of date (a diff was printed).
+    pub const OUT_OF_DATE: u8 = 3;
+    /// Refused to overwrite files changed by hand since the last generation.
+    pub const HAND_EDITED: u8 = 4;
+    /// A bug in stackgen or an I/O failure while writing.
+    pub const INTERNAL: u8 = 70;
+}
+
+#[derive(Debug, Parser)]
+#[command(name = "stackgen", version, about = "Generate an AKS stack (Terraform, Helm chart, Dockerfile, GitHub Actions, Argo CD) from one typed spec")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Generate the stack into a folder (atomically, never overwriting hand edits).
+    Generate {
+        /// Spec file (.yaml/.yml, .toml or .json); the embedded default stack when omitted.
+        spec: Option<PathBuf>,
+        /// Output folder.
+        #[arg(long, short, default_value = "stack")]
+        out: PathBuf,
+        /// Write nothing; exit 3 with a unified diff when the folder is out of date.
+        #[arg(long, conflicts_with = "force")]
+        check: bool,
+        /// Overwrite files that were changed by hand since the last generation.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Check a spec and report every problem; writes nothing.
+    Validate {
+        /// Spec file.
+        spec: PathBuf,
+    },
+    /// Print the spec's JSON Schema (for editors: `# yaml-language-server: $schema=...`).
+    Schema,
+}
+
+/// Runs the command line with the process's arguments.
+pub fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(error) => {
+            let code = if error.use_stderr() { exit::USAGE } else { exit::OK };
+            let _ = error.print();
+            return ExitCode::from(code);
+        }
+    };
+    ExitCode::from(run(cli.command))
+}
+
+fn run(command: Command) -> u8 {
+    match command {
+        Command::Schema => {
+            println!("{}", schema_json());
+            exit::OK
+        }
+        Command::Validate { spec } => match load_spec(Some(&spec)) {
+            Ok(_) => {
+                println!("{}: valid", spec.display());
+                exit::OK
+            }
+            Err(code) => code,
+        },
+        Command::Generate { spec, out, check, force } => {
+            let spec_value = match load_spec(spec.as_deref()) {
+                Ok(spec) => spec,
+                Err(code) => return code,
+            };
+            let generated = match generate(&spec_value) {
+                Ok(generated) => generated,
+                Err(GenerateError::Invalid(diagnostics)) => {
+                    report(&display_name(spec.as_deref()), &diagnostics);
+                    return exit::INVALID_SPEC;
+                }
+                Err(error) => {
+                    eprintln!("error: internal: {error}");
+                    return exit::INTERNAL;
+                }
+            };
+            for warning in &generated.warnings {
+                eprintln!("warning: {warning}");
+            }
+            if check {
+                let report = crate::writer::check(&generated.files, &out);
+                if report.is_up_to_date() {
+                    println!("{} is up to date ({} files)", out.display(), generated.files.len());
+                    exit::OK
+                } else {
+                    print!("{report}");
+                    eprintln!("error: {} is out of date; run `stackgen generate` and commit the result", out.display());
+                    exit::OUT_OF_DATE
+                }
+            } else {
+                match crate::writer::write(&generated.files, &out, &crate::writer::WriteOptions { force }) {
+                    Ok(report) => {
+                        println!("{}: {report}", out.display());
+                        exit::OK
+                    }
+                    Err(error @ crate::writer::WriteError::HandEdited { .. }) => {
+                        eprintln!("error: {error}");
+                        exit::HAND_EDITED
+                    }
+                    Err(error) => {
+                        eprintln!("error: {error}");
+                        exit::INTERNAL
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn display_name(path: Option<&Path>) -> String {
+    path.map_or_else(|| "<default stack>".to_owned(), |p| p.display().to_string())
+}
+
+/// Reads, parses and validates a spec, printing every problem. The embedded default when `None`.
+fn load_spec(path: Option<&Path>) -> Result<StackSpec, u8> {
+    let name = display_name(path);
+    let (text, format) = match path {
+        Some(path) => match std::fs::read_to_string(path) {
+            Ok(text) => (text, Format::from_path(path)),
+            Err(error) => {
+                eprintln!("error: cannot read {name}: {error}");
+                return Err(exit::INVALID_SPEC);
+            }
+        },
+        None => (DEFAULT_SPEC.to_owned(), Format::Yaml),
+    };
+    match parse_and_validate(&text, format) {
+        Ok(spec) => Ok(spec),
+        Err(diagnostics) => {
+            report(&name, &diagnostics);
+            Err(exit::INVALID_SPEC)
+        }
+    }
+}
+
+/// Parses `text` and checks every rule; all problems come back at once, located in the text.
+///
+/// # Errors
+/// Every syntax, type, unknown-field and rule problem, each with field path, rule and line:column.
+pub fn parse_and_validate(text: &str, format: Format) -> Result<StackSpec, Diagnostics> {
+    let loaded = load_str::<StackSpec>(text, format)?;
+    let mut diagnostics = loaded.value.validate();
+    if diagnostics.is_empty() {
+        return Ok(loaded.value);
+    }
+    locate_all(&mut diagnostics, &loaded.spans);
+    diagnostics.sort();
+    Err(diagnostics)
+}
+
+fn report(name: &str, diagnostics: &Diagnostics) {
+    for diagnostic in diagnostics.iter() {
+        match diagnostic.location {
+            Some(location) => eprintln!("error: {name}:{location}: {} [{}]: {}", diagnostic.path, diagnostic.rule, diagnostic.message),
+            None => eprintln!("error: {name}: {} [{}]: {}", diagnostic.path, diagnostic.rule, diagnostic.message),
+        }
+    }
+    eprintln!("error: {name} has {} problem(s); nothing was written", diagnostics.len());
+}
+
+/// The spec's JSON Schema, pretty-printed.
+pub fn schema_json() -> String {
+    let schema = schemars::schema_for!(StackSpec);
+    serde_json::to_string_pretty(&schema).unwrap_or_default()
+}

@@ -1,0 +1,88 @@
+//! A stack as an ordered list of modules: built from a spec, then extended in code with modules of
+//! your own through the same [`Module`] trait stackgen's modules implement.
+
+use stackgen_modules::aks::ClusterAuthentication;
+use stackgen_modules::{Diagnostics, FieldPath, Module, StackSpec};
+
+use crate::generate::{GenerateError, Generated};
+use crate::terraform::{render_modules, Backend, ProviderAuth, RootOptions};
+
+/// Modules in dependency order plus what the root module needs.
+pub struct Stack<'a> {
+    root: RootOptions,
+    modules: Vec<(FieldPath, Box<dyn Module + 'a>)>,
+}
+
+impl std::fmt::Debug for Stack<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Stack").field("root", &self.root).field("modules", &self.module_names()).finish()
+    }
+}
+
+impl<'a> Stack<'a> {
+    /// An empty stack.
+    pub fn new(root: RootOptions) -> Self {
+        Self { root, modules: Vec::new() }
+    }
+
+    /// The modules a spec describes, in dependency order.
+    pub fn from_spec(spec: &'a StackSpec) -> Self {
+        let auth = match spec.aks.authentication {
+            ClusterAuthentication::EntraId => ProviderAuth::Kubelogin,
+            ClusterAuthentication::LocalAccounts => ProviderAuth::ClientCertificate,
+        };
+        let root = RootOptions { settings: spec.settings(), backend: spec.stack.backend.clone().map(Backend::from), auth };
+        Self { root, modules: spec.modules() }
+    }
+
+    /// Appends a module; it may refer to outputs of every module before it.
+    #[must_use]
+    pub fn add(mut self, module: impl Module + 'a) -> Self {
+        let at = FieldPath::root().key(module.name());
+        self.modules.push((at, Box::new(module)));
+        self
+    }
+
+    /// Inserts a module just before the module named `before` (or at the end when there is none),
+    /// so that `before` can refer to its outputs.
+    #[must_use]
+    pub fn insert_before(mut self, before: &str, module: impl Module + 'a) -> Self {
+        let at = FieldPath::root().key(module.name());
+        let index = self.modules.iter().position(|(_, m)| m.name() == before).unwrap_or(self.modules.len());
+        self.modules.insert(index, (at, Box::new(module)));
+        self
+    }
+
+    /// Replaces the module named like `module` (or appends it when there is none).
+    #[must_use]
+    pub fn replace(mut self, module: impl Module + 'a) -> Self {
+        match self.modules.iter().position(|(_, m)| m.name() == module.name()) {
+            Some(index) => self.modules[index].1 = Box::new(module),
+            None => return self.add(module),
+        }
+        self
+    }
+
+    /// Module names in order.
+    pub fn module_names(&self) -> Vec<&str> {
+        self.modules.iter().map(|(_, m)| m.name()).collect()
+    }
+
+    /// Every rule broken by any module.
+    pub fn validate(&self) -> Diagnostics {
+        let mut diagnostics = Diagnostics::new();
+        for (at, module) in &self.modules {
+            module.validate(at, &mut diagnostics);
+        }
+        diagnostics
+    }
+
+    /// Renders the Terraform root and child modules into `generated`.
+    ///
+    /// # Errors
+    /// When the modules' wiring is wrong.
+    pub fn render_terraform(&self, generated: &mut Generated) -> Result<(), GenerateError> {
+        let modules: Vec<&(dyn Module + 'a)> = self.modules.iter().map(|(_, m)| m.as_ref()).collect();
+        render_modules(&self.root, &modules, generated)
+    }
+}

@@ -1,0 +1,148 @@
+//! The `stackgen` binary end to end: generate, --check, hand edits, bad specs, schema.
+
+mod common;
+
+use std::path::Path;
+
+use pretty_assertions::assert_eq;
+
+const INVALID_SPEC: i32 = 1;
+const OUT_OF_DATE: i32 = 3;
+const HAND_EDITED: i32 = 4;
+
+#[test]
+fn generate_writes_the_default_stack_and_a_rerun_changes_nothing() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let output = common::stackgen(dir.path(), &["generate", "--out", "out"]);
+    let (stdout, stderr) = common::text(&output);
+    assert_eq!(output.status.code(), Some(0), "{stdout}{stderr}");
+    assert!(stderr.contains("ingress-nginx is retired"), "warns about the retired controller: {stderr}");
+    let out = dir.path().join("out");
+    for file in ["terraform/main.tf", "terraform/modules/aks/main.tf", "terraform/modules/github_oidc/variables.tf", "Dockerfile"] {
+        assert!(out.join(file).is_file(), "{file} was not written");
+    }
+    let before = common::snapshot_dir(&out);
+
+    let again = common::stackgen(dir.path(), &["generate", "--out", "out"]);
+    assert_eq!(again.status.code(), Some(0), "{:?}", common::text(&again));
+    assert_eq!(common::snapshot_dir(&out), before, "a re-run must not change a byte");
+
+    let check = common::stackgen(dir.path(), &["generate", "--out", "out", "--check"]);
+    assert_eq!(check.status.code(), Some(0), "{:?}", common::text(&check));
+}
+
+#[test]
+fn check_prints_a_diff_and_fails_when_out_of_date() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    assert_eq!(common::stackgen(dir.path(), &["generate", "--out", "out"]).status.code(), Some(0));
+    let main = dir.path().join("out/terraform/main.tf");
+    let edited = std::fs::read_to_string(&main).expect("read").replace("\"demo\"", "\"changed\"");
+    std::fs::write(&main, edited).expect("write");
+
+    let check = common::stackgen(dir.path(), &["generate", "--out", "out", "--check"]);
+    let (stdout, stderr) = common::text(&check);
+    assert_eq!(check.status.code(), Some(OUT_OF_DATE), "{stdout}{stderr}");
+    assert!(stdout.contains("terraform/main.tf"), "names the file: {stdout}");
+    assert!(stdout.contains("-  name = \"changed\"") || stdout.contains("\"changed\""), "shows the diff: {stdout}");
+}
+
+#[test]
+fn a_hand_edited_file_survives_a_rerun_until_forced() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    assert_eq!(common::stackgen(dir.path(), &["generate", "--out", "out"]).status.code(), Some(0));
+    let variables = dir.path().join("out/terraform/modules/aks/variables.tf");
+    let hand_edit = format!("{}\n# my local change\n", std::fs::read_to_string(&variables).expect("read"));
+    std::fs::write(&variables, &hand_edit).expect("write");
+
+    let rerun = common::stackgen(dir.path(), &["generate", "--out", "out"]);
+    let (stdout, stderr) = common::text(&rerun);
+    assert_eq!(rerun.status.code(), Some(HAND_EDITED), "{stdout}{stderr}");
+    assert!(stderr.contains("terraform/modules/aks/variables.tf"), "names the file: {stderr}");
+    assert!(stderr.contains("--force"), "explains --force: {stderr}");
+    assert_eq!(std::fs::read_to_string(&variables).expect("read"), hand_edit, "the hand edit survives");
+
+    let forced = common::stackgen(dir.path(), &["generate", "--out", "out", "--force"]);
+    assert_eq!(forced.status.code(), Some(0), "{:?}", common::text(&forced));
+    assert!(!std::fs::read_to_string(&variables).expect("read").contains("my local change"));
+}
+
+fn expectations(spec: &Path) -> Vec<String> {
+    std::fs::read_to_string(spec)
+        .expect("fixture")
+        .lines()
+        .filter_map(|l| l.strip_prefix("# expect: "))
+        .map(str::to_owned)
+        .collect()
+}
+
+#[test]
+fn every_bad_spec_is_refused_with_field_rule_and_location_and_nothing_is_written() {
+    let fixtures = common::repo_root().join("tests/fixtures/bad");
+    let mut specs: Vec<_> = std::fs::read_dir(&fixtures).expect("fixtures").filter_map(Result::ok).map(|e| e.path()).collect();
+    specs.sort();
+    assert!(specs.len() >= 10, "the bad-spec table has {} entries", specs.len());
+    for spec in specs {
+        let name = spec.file_name().expect("name").to_string_lossy().into_owned();
+        let dir = tempfile::tempdir().expect("tempdir");
+        let out = dir.path().join("out");
+        std::fs::create_dir_all(&out).expect("mkdir");
+        std::fs::write(out.join("keep.txt"), "untouched").expect("write");
+        let before = common::snapshot_dir(&out);
+
+        let spec_arg = spec.to_string_lossy().into_owned();
+        let output = common::stackgen(dir.path(), &["generate", &spec_arg, "--out", "out"]);
+        let (_, stderr) = common::text(&output);
+        assert_eq!(output.status.code(), Some(INVALID_SPEC), "{name}: {stderr}");
+        for expected in expectations(&spec) {
+            assert!(stderr.contains(&expected), "{name}: expected {expected:?} in:\n{stderr}");
+        }
+        let located = stderr.lines().filter(|l| l.starts_with("error: ") && l.contains(&name)).all(|l| {
+            let after = l.split(&name).nth(1).unwrap_or_default();
+            after.starts_with(':') && after[1..].split(':').take(2).all(|n| n.chars().all(|c| c.is_ascii_digit()) && !n.is_empty())
+        });
+        assert!(located, "{name}: every problem carries line:column:\n{stderr}");
+        assert_eq!(common::snapshot_dir(&out), before, "{name}: the output folder was touched");
+
+        let validate = common::stackgen(dir.path(), &["validate", &spec_arg]);
+        assert_eq!(validate.status.code(), Some(INVALID_SPEC), "{name}: validate must fail too");
+
+        let mut settings = insta::Settings::clone_current();
+        settings.set_snapshot_path(common::repo_root().join("snapshots/errors"));
+        settings.set_prepend_module_to_snapshot(false);
+        settings.set_omit_expression(true);
+        let stable = stderr.replace(&spec_arg, &format!("tests/fixtures/bad/{name}"));
+        settings.bind(|| insta::assert_snapshot!(name, stable));
+    }
+}
+
+#[test]
+fn every_example_validates() {
+    for (_, path) in common::example_specs() {
+        let output = common::stackgen(&common::repo_root(), &["validate", &path.to_string_lossy()]);
+        assert_eq!(output.status.code(), Some(0), "{}: {:?}", path.display(), common::text(&output));
+    }
+}
+
+#[test]
+fn the_committed_schema_matches_the_spec_types_and_examples_point_at_it() {
+    let output = common::stackgen(&common::repo_root(), &["schema"]);
+    assert_eq!(output.status.code(), Some(0));
+    let committed = std::fs::read_to_string(common::repo_root().join("examples/stackgen.schema.json")).expect("schema");
+    assert_eq!(String::from_utf8_lossy(&output.stdout), committed, "run `cargo run -- schema > examples/stackgen.schema.json`");
+    let schema: serde_json::Value = serde_json::from_str(&committed).expect("JSON");
+    assert_eq!(schema["additionalProperties"], serde_json::Value::Bool(false), "unknown top-level keys are rejected");
+    for (_, path) in common::example_specs() {
+        if path.extension().is_some_and(|e| e == "yaml") {
+            let first = std::fs::read_to_string(&path).expect("read").lines().next().unwrap_or_default().to_owned();
+            assert_eq!(first, "# yaml-language-server: $schema=./stackgen.schema.json", "{}", path.display());
+        }
+    }
+}
+
+#[test]
+fn usage_errors_have_their_own_exit_code() {
+    let output = common::stackgen(&common::repo_root(), &["frobnicate"]);
+    assert_eq!(output.status.code(), Some(2));
+    let output = common::stackgen(&common::repo_root(), &["generate", "--check", "--force"]);
+    assert_eq!(output.status.code(), Some(2), "--check and --force conflict");
+}
