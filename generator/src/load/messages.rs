@@ -175,9 +175,6 @@ mod tests {
             classify("unknown variant `Premum`, expected one of `Basic`, `Premium`"),
             Classified::UnknownVariant("Premum".into(), vec!["Basic".into(), "Premium".into()])
         );
-        assert_eq!(
-            classify("unknown field `nmae`, expected `name`"),
-            Classified::UnknownField("nmae".into())
-        );
+        assert_eq!(classify("unknown field `nmae`, expected `name`"), Classified::UnknownField("nmae".into()));
     }
 }

@@ -21,8 +21,8 @@
 //! let errors = load_str::<Spec>("nmae: demo\n", Format::Yaml).err().expect("a typo");
 //! assert_eq!(
 //!     errors.to_string(),
-//!     "error: 1:1: nmae [unknown-field]: unknown field `nmae`; did you mean `name`?\n\
-//!      error: 1:1: name [missing-field]: required field is missing\n"
+//!     "error: 1:1: name [missing-field]: required field is missing\n\
+//!      error: 1:1: nmae [unknown-field]: unknown field `nmae`; did you mean `name`?\n"
 //! );
 //! ```
 
@@ -94,22 +94,27 @@ pub struct Loaded<T> {
 /// `syntax`, `empty`, `duplicate-key`, `unknown-field` (all of them, with a did-you-mean
 /// suggestion), and the first of `type`, `missing-field`, `unknown-variant`, `length`,
 /// `value` that serde meets.
-pub fn load_str<T: DeserializeOwned + JsonSchema>(
-    text: &str,
-    format: Format,
-) -> Result<Loaded<T>, Diagnostics> {
+pub fn load_str<T: DeserializeOwned + JsonSchema>(text: &str, format: Format) -> Result<Loaded<T>, Diagnostics> {
     let Parsed { document, spans, mut diagnostics } = parse(text, format)?;
     let schema = schemars::schema_for!(T);
     let schema = schema.as_value();
 
     let mut ignored = Vec::new();
     let mut on_ignored = |path: serde_ignored::Path<'_>| ignored.push(ignored_segments(&path));
-    let result: Result<T, _> = serde_path_to_error::deserialize(serde_ignored::Deserializer::new(
-        &document,
-        &mut on_ignored,
-    ));
+    let result: Result<T, _> =
+        serde_path_to_error::deserialize(serde_ignored::Deserializer::new(&document, &mut on_ignored));
 
     let mut reported = HashSet::new();
+    let lists = lists_for_mappings(schema, &document);
+    for path in &lists {
+        reported.insert(path.clone());
+        diagnostics.push_diagnostic(Diagnostic {
+            path: path.clone(),
+            rule: "type",
+            message: "expected a mapping, got a list".to_owned(),
+            location: None,
+        });
+    }
     for segments in ignored {
         let path = resolve_in_document(&segments, &document);
         if reported.insert(path.clone()) {
@@ -129,7 +134,9 @@ pub fn load_str<T: DeserializeOwned + JsonSchema>(
                 }
             }
             let path = error_path(error.path());
+            let inside_list = lists.iter().any(|list| path.segments().starts_with(list.segments()));
             if let Some(diagnostic) = serde_diagnostic(schema, path, &error.inner().to_string())
+                && !inside_list
                 && !reported.contains(&diagnostic.path)
             {
                 diagnostics.push_diagnostic(diagnostic);
@@ -201,9 +208,7 @@ fn parse_yaml(text: &str) -> Result<Parsed, Diagnostics> {
         return Err(empty_spec(Format::Yaml));
     }
     let document: Value = serde_yaml::from_str(text).map_err(|error| {
-        let location = error
-            .location()
-            .map_or(START, |l| Location { line: l.line(), column: l.column() });
+        let location = error.location().map_or(START, |l| Location { line: l.line(), column: l.column() });
         let message = format!("invalid YAML: {}", strip_position(&error.to_string()));
         single(FieldPath::root(), "syntax", message, location)
     })?;
@@ -250,11 +255,10 @@ fn parse_toml(text: &str) -> Result<Parsed, Diagnostics> {
         return Err(empty_spec(Format::Toml));
     }
     let spans = spans::index_toml(&table, &lines);
-    let mut document =
-        Value::deserialize(toml::de::Deserializer::from(table)).map_err(|error| {
-            let message = format!("invalid TOML: {}", error.message());
-            single(FieldPath::root(), "syntax", message, START)
-        })?;
+    let mut document = Value::deserialize(toml::de::Deserializer::from(table)).map_err(|error| {
+        let message = format!("invalid TOML: {}", error.message());
+        single(FieldPath::root(), "syntax", message, START)
+    })?;
     datetimes_to_strings(&mut document);
     finish(document, spans, Vec::new(), Format::Toml)
 }
@@ -381,6 +385,31 @@ fn walk_unknown(schema: &Value, value: &Value, path: &FieldPath, found: &mut Vec
     }
 }
 
+/// Lists where `T` has a struct (see [`schema::expects_mapping_only`]).
+fn lists_for_mappings(schema: &Value, document: &Value) -> Vec<FieldPath> {
+    fn walk(schema: &Value, value: &Value, path: &FieldPath, found: &mut Vec<FieldPath>) {
+        match value {
+            Value::Array(_) if schema::expects_mapping_only(schema, path) => {
+                found.push(path.clone());
+            }
+            Value::Array(items) => {
+                for (index, item) in items.iter().enumerate() {
+                    walk(schema, item, &path.index(index), found);
+                }
+            }
+            Value::Object(map) => {
+                for (key, inner) in map {
+                    walk(schema, inner, &path.key(key.clone()), found);
+                }
+            }
+            _ => {}
+        }
+    }
+    let mut found = Vec::new();
+    walk(schema, document, &FieldPath::root(), &mut found);
+    found
+}
+
 fn error_path(path: &serde_path_to_error::Path) -> FieldPath {
     use serde_path_to_error::Segment as S;
     let mut segments = Vec::new();
@@ -422,9 +451,7 @@ fn serde_diagnostic(schema: &Value, path: FieldPath, message: &str) -> Option<Di
         _ => path.key(name),
     };
     let (path, rule, message) = match messages::classify(message) {
-        Classified::MissingField(name) => {
-            (with_key(&name), "missing-field", "required field is missing".to_owned())
-        }
+        Classified::MissingField(name) => (with_key(&name), "missing-field", "required field is missing".to_owned()),
         Classified::UnknownField(name) => return Some(unknown_field(schema, with_key(&name))),
         // The duplicate-key pass has already reported it with both positions.
         Classified::DuplicateField(_) => return None,

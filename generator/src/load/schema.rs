@@ -37,6 +37,21 @@ pub(crate) fn allows_any_key(schema: &Value, path: &FieldPath) -> bool {
     })
 }
 
+/// True when the value at `path` must be a mapping and cannot be a list. serde happily fills a
+/// struct from a list, field by field in order, which a spec author never means.
+pub(crate) fn expects_mapping_only(schema: &Value, path: &FieldPath) -> bool {
+    let nodes = nodes_at(schema, path);
+    let has_type = |node: &Value, name: &str| match node.get("type") {
+        Some(Value::String(t)) => t == name,
+        Some(Value::Array(types)) => types.iter().any(|t| t == name),
+        _ => false,
+    };
+    let list_allowed = nodes
+        .iter()
+        .any(|node| has_type(node, "array") || node.get("items").is_some() || node.get("prefixItems").is_some());
+    !list_allowed && nodes.iter().any(|node| has_type(node, "object"))
+}
+
 /// Every schema node, `$ref`s and branches resolved, that describes the value at `path`.
 fn nodes_at<'s>(schema: &'s Value, path: &FieldPath) -> Vec<&'s Value> {
     let mut nodes = vec![schema];
@@ -48,9 +63,7 @@ fn nodes_at<'s>(schema: &'s Value, path: &FieldPath) -> Vec<&'s Value> {
                     let property = node.get("properties").and_then(|p| p.get(key));
                     if let Some(property) = property {
                         next.push(property);
-                    } else if let Some(additional) =
-                        node.get("additionalProperties").filter(|a| a.is_object())
-                    {
+                    } else if let Some(additional) = node.get("additionalProperties").filter(|a| a.is_object()) {
                         next.push(additional);
                     }
                 }

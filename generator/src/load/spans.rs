@@ -33,6 +33,10 @@ impl SpanIndex {
         self.entries.entry(path).or_insert(location);
     }
 
+    fn replace(&mut self, path: FieldPath, location: Location) {
+        self.entries.insert(path, location);
+    }
+
     /// The position of exactly `path`, if the file spells it out.
     pub fn locate(&self, path: &FieldPath) -> Option<Location> {
         self.entries.get(path).copied()
@@ -42,9 +46,7 @@ impl SpanIndex {
     /// defaulted one), of its closest ancestor that it does.
     pub fn locate_nearest(&self, path: &FieldPath) -> Option<Location> {
         let segments = path.segments();
-        (0..=segments.len())
-            .rev()
-            .find_map(|len| self.locate(&FieldPath::from_segments(segments[..len].to_vec())))
+        (0..=segments.len()).rev().find_map(|len| self.locate(&FieldPath::from_segments(segments[..len].to_vec())))
     }
 
     /// How many positions are known.
@@ -71,11 +73,14 @@ pub(crate) struct YamlScan {
 
 /// Walks the YAML event stream of `text`, recording positions and duplicate keys.
 pub(crate) fn scan_yaml(text: &str) -> YamlScan {
-    let mut builder = YamlBuilder::default();
-    let result: Result<(), ScanError> = Parser::new_from_str(text).load(&mut builder, false);
-    let syntax = result
-        .err()
-        .map(|err| (marker_location(err.marker()), err.info().to_owned()));
+    let mut builder = YamlBuilder { lines: text.lines().collect(), ..YamlBuilder::default() };
+    let result: Result<(), ScanError> = Parser::new_from_str(text).load(&mut builder, true);
+    let syntax = result.err().map(|err| (marker_location(err.marker()), err.info().to_owned())).or_else(|| {
+        builder.second_document.map(|location| {
+            let message = "a spec is one document; remove this `---` and what follows";
+            (location, message.to_owned())
+        })
+    });
     YamlScan {
         spans: builder.spans,
         duplicates: builder.duplicates,
@@ -96,6 +101,8 @@ enum Frame {
         /// The key whose value comes next; None while a key is expected.
         pending_key: Option<Option<String>>,
         seen: HashMap<String, Location>,
+        /// True while the mapping's own position is a placeholder to replace by its first key's.
+        relocate: bool,
     },
     Seq {
         path: Option<FieldPath>,
@@ -104,15 +111,25 @@ enum Frame {
 }
 
 #[derive(Default)]
-struct YamlBuilder {
+struct YamlBuilder<'t> {
+    lines: Vec<&'t str>,
     stack: Vec<Frame>,
     spans: SpanIndex,
     duplicates: Vec<Diagnostic>,
     /// Set at the first node of the document.
     root_is_empty: Option<bool>,
+    documents: usize,
+    /// Where a second document starts; everything from there on is ignored.
+    second_document: Option<Location>,
 }
 
-impl YamlBuilder {
+impl YamlBuilder<'_> {
+    /// True when a flow mapping (`{`) starts at `location`. A block mapping's start event is
+    /// marked at its first `:`, which is no place to point at, so those take their first key's.
+    fn is_flow_start(&self, location: Location) -> bool {
+        self.lines.get(location.line - 1).and_then(|line| line.chars().nth(location.column - 1)) == Some('{')
+    }
+
     /// Decides which path a node starting at `location` has, recording keys on the way.
     /// Returns None when the node is a key (keys are not values with paths of their own) and
     /// `Some(None)` when it is a value no path can name.
@@ -131,22 +148,24 @@ impl YamlBuilder {
                 }
                 Some(item)
             }
-            Frame::Map { path, pending_key, seen } => match pending_key.take() {
+            Frame::Map { path, pending_key, seen, relocate } => match pending_key.take() {
                 Some(key) => Some(match (path, key) {
                     (Some(path), Some(key)) => Some(path.key(key)),
                     _ => None,
                 }),
                 None => {
                     let key = scalar.map(str::to_owned);
+                    if let Some(parent) = path.as_ref().filter(|_| *relocate) {
+                        self.spans.replace(parent.clone(), location);
+                    }
+                    *relocate = false;
                     if let (Some(parent), Some(key)) = (path.as_ref(), key.as_ref()) {
                         let field = parent.key(key.clone());
                         if let Some(first) = seen.get(key) {
                             self.duplicates.push(Diagnostic {
                                 path: field.clone(),
                                 rule: "duplicate-key",
-                                message: format!(
-                                    "`{key}` is given twice in this mapping (first at {first}); keep one"
-                                ),
+                                message: format!("`{key}` is given twice in this mapping (first at {first}); keep one"),
                                 location: Some(location),
                             });
                         } else {
@@ -162,14 +181,23 @@ impl YamlBuilder {
     }
 }
 
-impl MarkedEventReceiver for YamlBuilder {
+impl MarkedEventReceiver for YamlBuilder<'_> {
     fn on_event(&mut self, event: Event, marker: Marker) {
         let location = marker_location(&marker);
+        if self.second_document.is_some() {
+            return;
+        }
         match event {
+            Event::DocumentStart => {
+                self.documents += 1;
+                if self.documents > 1 {
+                    self.second_document = Some(location);
+                }
+            }
             Event::Scalar(value, style, _, _) => {
                 if self.root_is_empty.is_none() {
-                    let null = style == TScalarStyle::Plain
-                        && matches!(value.as_str(), "" | "~" | "null" | "Null" | "NULL");
+                    let null =
+                        style == TScalarStyle::Plain && matches!(value.as_str(), "" | "~" | "null" | "Null" | "NULL");
                     self.root_is_empty = Some(null);
                 }
                 self.place(location, Some(&value));
@@ -182,8 +210,12 @@ impl MarkedEventReceiver for YamlBuilder {
                 self.root_is_empty.get_or_insert(false);
                 // A mapping used as a key gets a frame too, so its own entries do not land in
                 // the parent; its path is None.
+                // Only a mapping that is a sequence item or the root records a position of its
+                // own (a mapping value is located at its key).
+                let records_own = matches!(self.stack.last(), None | Some(Frame::Seq { .. }));
+                let relocate = records_own && !self.is_flow_start(location);
                 let path = self.place(location, None).flatten();
-                self.stack.push(Frame::Map { path, pending_key: None, seen: HashMap::new() });
+                self.stack.push(Frame::Map { path, pending_key: None, seen: HashMap::new(), relocate });
             }
             Event::SequenceStart(..) => {
                 self.root_is_empty.get_or_insert(false);
@@ -193,11 +225,7 @@ impl MarkedEventReceiver for YamlBuilder {
             Event::MappingEnd | Event::SequenceEnd => {
                 self.stack.pop();
             }
-            Event::Nothing
-            | Event::StreamStart
-            | Event::StreamEnd
-            | Event::DocumentStart
-            | Event::DocumentEnd => {}
+            Event::Nothing | Event::StreamStart | Event::StreamEnd | Event::DocumentEnd => {}
         }
     }
 }
@@ -210,8 +238,7 @@ pub(crate) struct LineIndex<'a> {
 
 impl<'a> LineIndex<'a> {
     pub(crate) fn new(text: &'a str) -> Self {
-        let starts =
-            std::iter::once(0).chain(text.match_indices('\n').map(|(i, _)| i + 1)).collect();
+        let starts = std::iter::once(0).chain(text.match_indices('\n').map(|(i, _)| i + 1)).collect();
         Self { text, starts }
     }
 
@@ -240,12 +267,7 @@ fn first_key_location(table: &DeTable<'_>, lines: &LineIndex<'_>) -> Location {
         .map_or(Location { line: 1, column: 1 }, |offset| lines.location(offset))
 }
 
-fn index_toml_table(
-    table: &DeTable<'_>,
-    path: &FieldPath,
-    lines: &LineIndex<'_>,
-    spans: &mut SpanIndex,
-) {
+fn index_toml_table(table: &DeTable<'_>, path: &FieldPath, lines: &LineIndex<'_>, spans: &mut SpanIndex) {
     for (key, value) in table.iter() {
         let field = path.key(key.get_ref().as_ref());
         spans.insert(field.clone(), lines.location(key.span().start));
@@ -253,12 +275,7 @@ fn index_toml_table(
     }
 }
 
-fn index_toml_value(
-    value: &Spanned<DeValue<'_>>,
-    path: &FieldPath,
-    lines: &LineIndex<'_>,
-    spans: &mut SpanIndex,
-) {
+fn index_toml_value(value: &Spanned<DeValue<'_>>, path: &FieldPath, lines: &LineIndex<'_>, spans: &mut SpanIndex) {
     match value.get_ref() {
         DeValue::Table(table) => index_toml_table(table, path, lines, spans),
         DeValue::Array(items) => {
@@ -274,10 +291,6 @@ fn index_toml_value(
                 index_toml_value(item, &field, lines, spans);
             }
         }
-        DeValue::String(_)
-        | DeValue::Integer(_)
-        | DeValue::Float(_)
-        | DeValue::Boolean(_)
-        | DeValue::Datetime(_) => {}
+        DeValue::String(_) | DeValue::Integer(_) | DeValue::Float(_) | DeValue::Boolean(_) | DeValue::Datetime(_) => {}
     }
 }
