@@ -301,11 +301,13 @@ class Provider:
         readme = self.files["package/README.md"].decode()
         src = re.search(r"prebuilt bindings for ([\w-]+)/([\w-]+) provider version ([\w.-]+)", readme)
         meta.update(namespace=src.group(1), name=src.group(2), version=src.group(3))
-        return meta, {
-            "provider": provider,
-            "resource_schemas": resources,
-            "data_source_schemas": data_sources,
-        }
+        # `terraform providers schema -json` leaves out empty maps; so does this file.
+        schema = {"provider": provider}
+        if resources:
+            schema["resource_schemas"] = resources
+        if data_sources:
+            schema["data_source_schemas"] = data_sources
+        return meta, schema
 
 
 def read_wheel(path):
@@ -351,8 +353,8 @@ def main(argv):
             f.write(f"{meta['namespace']} {meta['name']} {meta['version']}\n")
         print(
             f"extract_schemas: {meta['namespace']}/{meta['name']} {meta['version']}: "
-            f"{len(schema['resource_schemas'])} resources, "
-            f"{len(schema['data_source_schemas'])} data sources -> {target}"
+            f"{len(schema.get('resource_schemas', {}))} resources, "
+            f"{len(schema.get('data_source_schemas', {}))} data sources -> {target}"
         )
     return 1 if failed else 0
 
