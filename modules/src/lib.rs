@@ -4,6 +4,7 @@
 //! and how it renders itself into a Terraform child module. Nothing here touches the file system.
 
 pub mod acr;
+pub mod argocd;
 pub mod aks;
 pub mod app;
 pub mod common;

@@ -78,11 +78,16 @@ impl StackSpec {
             (root.key("dns"), Box::new(DnsModule::new(&self.dns, app_record))),
             (root.key("github"), Box::new(GithubOidcModule::new(&self.github))),
         ];
-        if self.delivery.mode == DeployMode::Push {
-            modules.push((
+        match self.delivery.mode {
+            DeployMode::Push => modules.push((
                 root.key("kubernetes_access"),
                 Box::new(KubernetesAccessModule::new(&self.kubernetes_access, &self.github, self.aks.authentication)),
-            ));
+            )),
+            // Argo CD pulls from git, so CI gets no cluster identity at all.
+            DeployMode::Gitops => modules.push((
+                root.key("delivery").key("argocd"),
+                Box::new(crate::argocd::ArgoCdModule::new(&self.delivery.argocd)),
+            )),
         }
         modules
     }

@@ -1,0 +1,161 @@
+//! Argo CD, installed into the cluster as a pinned Helm release (`gitops` delivery only). It pulls
+//! the generated chart from the repository, so CI never needs cluster credentials.
+
+use hcl::{Block, Body, Expression};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use crate::diagnostics::{Diagnostics, FieldPath};
+use crate::hcl_util::{call, matches_regex, object, string, traversal, var};
+use crate::module::{Module, Output, ProviderRequirement, RenderError, RenderedModule, StackContext, Variable};
+use crate::rules;
+
+/// Chart repository of the `argo-cd` chart.
+pub const CHART_REPOSITORY: &str = "https://argoproj.github.io/argo-helm";
+
+/// Argo CD settings.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct ArgoCd {
+    /// Pinned `argo-cd` chart version (10.1.1 ships Argo CD v3.4.4).
+    #[serde(default = "default_chart_version")]
+    pub chart_version: String,
+    /// Namespace Argo CD runs in and its `Application` objects live in.
+    #[serde(default = "default_namespace")]
+    pub namespace: String,
+}
+
+fn default_chart_version() -> String {
+    "10.1.1".to_owned()
+}
+fn default_namespace() -> String {
+    "argocd".to_owned()
+}
+
+impl Default for ArgoCd {
+    fn default() -> Self {
+        Self { chart_version: default_chart_version(), namespace: default_namespace() }
+    }
+}
+
+impl ArgoCd {
+    /// Pushes every rule broken.
+    pub fn validate_at(&self, at: &FieldPath, diagnostics: &mut Diagnostics) {
+        rules::semver(&self.chart_version, &at.key("chart_version"), diagnostics);
+        rules::kubernetes_name(&self.namespace, &at.key("namespace"), diagnostics);
+    }
+}
+
+/// Argo CD as a module.
+#[derive(Debug, Clone)]
+pub struct ArgoCdModule<'a> {
+    spec: &'a ArgoCd,
+}
+
+impl<'a> ArgoCdModule<'a> {
+    /// Wraps the spec.
+    pub fn new(spec: &'a ArgoCd) -> Self {
+        Self { spec }
+    }
+}
+
+impl Module for ArgoCdModule<'_> {
+    fn name(&self) -> &str {
+        "argocd"
+    }
+
+    fn validate(&self, at: &FieldPath, diagnostics: &mut Diagnostics) {
+        self.spec.validate_at(at, diagnostics);
+    }
+
+    fn render(&self, _stack: &StackContext) -> Result<RenderedModule, RenderError> {
+        let values = object([
+            // No SSO is configured: the initial admin password (a Secret) is how the README logs
+            // in, so Dex would only be an idle pod with cluster-wide reach.
+            ("dex", object([("enabled", Expression::Bool(false))])),
+            // The UI stays inside the cluster (`kubectl port-forward`); Argo CD needs no ingress
+            // to pull from git.
+            ("server", object([("service", object([("type", string("ClusterIP"))]))])),
+            // Deleting the release must not delete every Application with it.
+            ("crds", object([("keep", Expression::Bool(true))])),
+        ]);
+        let release = Block::builder("resource")
+            .add_label("helm_release")
+            .add_label("argocd")
+            .add_attribute(("name", string("argocd")))
+            .add_attribute(("repository", string(CHART_REPOSITORY)))
+            .add_attribute(("chart", string("argo-cd")))
+            .add_attribute(("version", var("chart_version")))
+            .add_attribute(("namespace", var("namespace")))
+            .add_attribute(("create_namespace", true))
+            .add_attribute(("atomic", true))
+            .add_attribute(("wait", true))
+            .add_attribute(("timeout", 900))
+            .add_attribute(("values", Expression::Array(vec![call("yamlencode", [values])])))
+            .build();
+        Ok(RenderedModule {
+            providers: vec![ProviderRequirement::helm()],
+            variables: vec![
+                Variable::optional(
+                    "chart_version",
+                    "string",
+                    "Pinned argo-cd chart version.",
+                    string(self.spec.chart_version.clone()),
+                )
+                .validate(
+                    matches_regex(r"^[0-9]+\.[0-9]+\.[0-9]+$", var("chart_version")),
+                    "The chart version must be pinned as MAJOR.MINOR.PATCH.",
+                ),
+                Variable::optional(
+                    "namespace",
+                    "string",
+                    "Namespace Argo CD runs in.",
+                    string(self.spec.namespace.clone()),
+                )
+                .validate(
+                    matches_regex("^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$", var("namespace")),
+                    "The namespace must be a Kubernetes name.",
+                ),
+            ],
+            main: Body::builder().add_block(release).build(),
+            outputs: vec![
+                Output::new(
+                    "namespace",
+                    traversal("helm_release", ["argocd", "namespace"]),
+                    "Namespace Argo CD runs in; apply argocd/application.yaml there.",
+                )
+                .at_root(),
+            ],
+            inputs: vec![
+                ("chart_version".to_owned(), string(self.spec.chart_version.clone())),
+                ("namespace".to_owned(), string(self.spec.namespace.clone())),
+            ],
+            warnings: Vec::new(),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn chart_is_pinned_and_values_go_through_yamlencode() {
+        let spec = ArgoCd::default();
+        let rendered = ArgoCdModule::new(&spec).render(&StackContext::default()).expect("renders");
+        let main = hcl::format::to_string(&rendered.main).expect("formats");
+        assert!(main.contains("chart = \"argo-cd\""), "{main}");
+        assert!(main.contains("version = var.chart_version"), "{main}");
+        assert!(main.contains("yamlencode({ dex = { enabled = false }"), "{main}");
+        assert_eq!(rendered.inputs[0], ("chart_version".to_owned(), string("10.1.1")));
+    }
+
+    #[test]
+    fn rules_name_the_field() {
+        let spec = ArgoCd { chart_version: "latest".into(), namespace: "Argo CD".into() };
+        let mut d = Diagnostics::new();
+        ArgoCdModule::new(&spec).validate(&FieldPath::root().key("delivery").key("argocd"), &mut d);
+        let found: Vec<String> = d.iter().map(|d| format!("{}: {}", d.path, d.rule)).collect();
+        assert_eq!(found, ["delivery.argocd.chart_version: semver", "delivery.argocd.namespace: kubernetes-name"]);
+    }
+}
