@@ -10,6 +10,7 @@ pub mod load;
 pub mod pipeline;
 pub mod stack;
 pub mod terraform;
+pub mod writer;
 
 pub use file_tree::FileTree;
 pub use generate::{generate, generate_with, GenerateError, Generated};

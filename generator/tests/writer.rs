@@ -1,0 +1,380 @@
+//! The writer on real folders: atomic writes, the manifest, hand-edit protection, `--check`.
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::path::Path;
+use std::time::{Duration, SystemTime};
+
+use common::text;
+use pretty_assertions::assert_eq;
+use stackgen_generator::FileTree;
+use stackgen_generator::writer::{MANIFEST_PATH, WriteError, WriteOptions, check, write};
+
+#[track_caller]
+fn tree(files: &[(&str, &str)]) -> FileTree {
+    let mut tree = FileTree::new();
+    for (path, contents) in files {
+        tree.insert(path, contents.as_bytes().to_vec()).expect("valid test path");
+    }
+    tree
+}
+
+fn v1() -> FileTree {
+    tree(&[
+        ("terraform/main.tf", "a = 1\n"),
+        ("terraform/modules/aks/main.tf", "b = 2\n"),
+        ("terraform/variables.tf", "variable \"x\" {}\n"),
+    ])
+}
+
+/// Every entry under `dir` (hidden ones included): relative path → (bytes or "<dir>", mtime).
+fn snapshot(dir: &Path) -> BTreeMap<String, (Vec<u8>, Option<SystemTime>)> {
+    let mut entries = BTreeMap::new();
+    for entry in walkdir::WalkDir::new(dir).min_depth(1).sort_by_file_name() {
+        let entry = entry.expect("walk");
+        let relative = entry.path().strip_prefix(dir).expect("inside").to_string_lossy().into_owned();
+        let meta = entry.metadata().expect("metadata");
+        let bytes = if meta.is_dir() { b"<dir>".to_vec() } else { fs::read(entry.path()).expect("read") };
+        let mtime = if meta.is_dir() { None } else { meta.modified().ok() };
+        entries.insert(relative, (bytes, mtime));
+    }
+    entries
+}
+
+fn read(out: &Path, path: &str) -> String {
+    fs::read_to_string(out.join(path)).unwrap_or_else(|e| panic!("read {path}: {e}"))
+}
+
+fn age(out: &Path, path: &str) {
+    let old = SystemTime::UNIX_EPOCH + Duration::from_secs(1_000_000_000);
+    fs::File::options().write(true).open(out.join(path)).and_then(|f| f.set_modified(old)).expect("set mtime");
+}
+
+fn mtime(out: &Path, path: &str) -> SystemTime {
+    fs::metadata(out.join(path)).and_then(|m| m.modified()).expect("mtime")
+}
+
+fn force() -> WriteOptions {
+    WriteOptions { force: true, ..WriteOptions::default() }
+}
+
+#[test]
+fn fresh_write_creates_the_folder_files_and_a_stable_manifest() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let out = tmp.path().join("nested/out");
+    let report = write(&v1(), &out, &WriteOptions::default()).expect("write");
+    assert_eq!(report.written, ["terraform/main.tf", "terraform/modules/aks/main.tf", "terraform/variables.tf"]);
+    assert!(report.unchanged.is_empty() && report.removed.is_empty());
+    assert_eq!(report.to_string(), "3 written, 0 unchanged, 0 removed");
+    assert_eq!(read(&out, "terraform/modules/aks/main.tf"), "b = 2\n");
+    assert_eq!(
+        read(&out, MANIFEST_PATH),
+        text(
+            r#"
+{
+  "format": 1,
+  "files": {
+    "terraform/main.tf": "sha256:cb78bd8a17f7b751fe0d4663366dcbc257204033ef7ddd64b1f2969573b5b2e2",
+    "terraform/modules/aks/main.tf": "sha256:17dd98c94951360cbd9b278de6650598290a9f9121367458640c94bfbbd2c037",
+    "terraform/variables.tf": "sha256:9ea8fc7c7d76bc530e00b5e6a5bf26f0ad2008e4b9f7a58e529a105d588d56cb"
+  }
+}
+"#
+        )
+    );
+    // No staging folder is left next to or inside the output.
+    let siblings: Vec<_> =
+        fs::read_dir(tmp.path().join("nested")).expect("list").map(|e| e.expect("entry").file_name()).collect();
+    assert_eq!(siblings, ["out"]);
+    let inside: Vec<String> = snapshot(&out).into_keys().collect();
+    assert_eq!(
+        inside,
+        [
+            ".stackgen",
+            ".stackgen/manifest.json",
+            "terraform",
+            "terraform/main.tf",
+            "terraform/modules",
+            "terraform/modules/aks",
+            "terraform/modules/aks/main.tf",
+            "terraform/variables.tf"
+        ]
+    );
+}
+
+#[test]
+fn manifest_is_byte_stable_across_runs_folders_and_insertion_order() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let reversed = {
+        let mut t = FileTree::new();
+        for (path, bytes) in v1().iter().collect::<Vec<_>>().into_iter().rev() {
+            t.insert(path.as_str(), bytes.to_vec()).expect("valid");
+        }
+        t
+    };
+    write(&v1(), &tmp.path().join("a"), &WriteOptions::default()).expect("write a");
+    write(&reversed, &tmp.path().join("b"), &WriteOptions::default()).expect("write b");
+    write(&v1(), &tmp.path().join("a"), &WriteOptions::default()).expect("rewrite a");
+    assert_eq!(
+        fs::read(tmp.path().join("a").join(MANIFEST_PATH)).ok(),
+        fs::read(tmp.path().join("b").join(MANIFEST_PATH)).ok()
+    );
+}
+
+#[test]
+fn rerun_is_a_no_op_that_keeps_mtimes() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let out = tmp.path().join("out");
+    write(&v1(), &out, &WriteOptions::default()).expect("first write");
+    for path in ["terraform/main.tf", MANIFEST_PATH] {
+        age(&out, path);
+    }
+    let before = snapshot(&out);
+    let report = write(&v1(), &out, &WriteOptions::default()).expect("second write");
+    assert!(report.written.is_empty() && report.removed.is_empty(), "{report:?}");
+    assert_eq!(report.unchanged.len(), 3);
+    assert_eq!(snapshot(&out), before, "nothing on disk changed, mtimes included");
+    assert_eq!(mtime(&out, "terraform/main.tf"), SystemTime::UNIX_EPOCH + Duration::from_secs(1_000_000_000));
+}
+
+#[test]
+fn only_changed_files_are_rewritten() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let out = tmp.path().join("out");
+    write(&v1(), &out, &WriteOptions::default()).expect("first write");
+    age(&out, "terraform/main.tf");
+    let v2 = tree(&[
+        ("terraform/main.tf", "a = 1\n"),
+        ("terraform/modules/aks/main.tf", "b = 3\n"),
+        ("terraform/variables.tf", "variable \"x\" {}\n"),
+    ]);
+    let report = write(&v2, &out, &WriteOptions::default()).expect("second write");
+    assert_eq!(report.written, ["terraform/modules/aks/main.tf"]);
+    assert_eq!(report.unchanged, ["terraform/main.tf", "terraform/variables.tf"]);
+    assert_eq!(read(&out, "terraform/modules/aks/main.tf"), "b = 3\n");
+    assert_eq!(mtime(&out, "terraform/main.tf"), SystemTime::UNIX_EPOCH + Duration::from_secs(1_000_000_000));
+    assert!(check(&v2, &out).is_up_to_date(), "the manifest was updated too");
+}
+
+#[test]
+fn hand_edited_file_survives_and_is_named() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let out = tmp.path().join("out");
+    write(&v1(), &out, &WriteOptions::default()).expect("first write");
+    fs::write(out.join("terraform/main.tf"), "a = 1 # my fix\n").expect("hand edit");
+    // A file we now generate that the user created by hand before: also protected.
+    fs::write(out.join("terraform/outputs.tf"), "output \"mine\" {}\n").expect("hand-made file");
+    let before = snapshot(&out);
+    let v2 = tree(&[
+        ("terraform/main.tf", "a = 2\n"),
+        ("terraform/modules/aks/main.tf", "b = 3\n"),
+        ("terraform/outputs.tf", "output \"x\" {}\n"),
+        ("terraform/variables.tf", "variable \"x\" {}\n"),
+    ]);
+    let error = write(&v2, &out, &WriteOptions::default()).expect_err("hand edits block the write");
+    match &error {
+        WriteError::HandEdited { paths, .. } => assert_eq!(paths, &["terraform/main.tf", "terraform/outputs.tf"]),
+        other => panic!("unexpected error {other:?}"),
+    }
+    let message = error.to_string();
+    for needle in ["terraform/main.tf", "terraform/outputs.tf", "--force", "Nothing was written"] {
+        assert!(message.contains(needle), "{needle:?} missing from: {message}");
+    }
+    assert_eq!(snapshot(&out), before, "nothing was written, not even the unrelated aks change");
+
+    // A file identical to what we would generate is adopted (unchanged), never reported.
+    fs::write(out.join("terraform/main.tf"), "a = 2\n").expect("user makes the same change");
+    fs::write(out.join("terraform/outputs.tf"), "output \"x\" {}\n").expect("user writes the same file");
+    let report = write(&v2, &out, &WriteOptions::default()).expect("nothing conflicts any more");
+    assert_eq!(report.written, ["terraform/modules/aks/main.tf"]);
+    assert_eq!(report.unchanged, ["terraform/main.tf", "terraform/outputs.tf", "terraform/variables.tf"]);
+}
+
+#[test]
+fn force_overwrites_hand_edits() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let out = tmp.path().join("out");
+    write(&v1(), &out, &WriteOptions::default()).expect("first write");
+    fs::write(out.join("terraform/main.tf"), "a = 1 # my fix\n").expect("hand edit");
+    let report = write(&v1(), &out, &force()).expect("forced write");
+    assert_eq!(report.written, ["terraform/main.tf"]);
+    assert_eq!(report.forced, ["terraform/main.tf"]);
+    assert!(report.to_string().contains("overwrote hand-edited terraform/main.tf (--force)"));
+    assert_eq!(read(&out, "terraform/main.tf"), "a = 1\n");
+    assert!(check(&v1(), &out).is_up_to_date());
+}
+
+#[test]
+fn stale_files_are_removed_only_when_untouched() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let out = tmp.path().join("out");
+    write(&v1(), &out, &WriteOptions::default()).expect("first write");
+    let v2 = tree(&[("terraform/main.tf", "a = 1\n")]);
+    fs::write(out.join("terraform/variables.tf"), "variable \"x\" { default = 1 }\n").expect("hand edit");
+    let report = write(&v2, &out, &WriteOptions::default()).expect("second write");
+    assert_eq!(report.removed, ["terraform/modules/aks/main.tf"]);
+    assert_eq!(report.kept, ["terraform/variables.tf"]);
+    assert!(report.to_string().contains("kept terraform/variables.tf"));
+    assert!(!out.join("terraform/modules").exists(), "emptied folders go too");
+    assert_eq!(read(&out, "terraform/variables.tf"), "variable \"x\" { default = 1 }\n");
+    assert!(!read(&out, MANIFEST_PATH).contains("modules/aks"));
+}
+
+#[test]
+fn path_conflicts_leave_the_folder_untouched() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let out = tmp.path().join("out");
+    write(&v1(), &out, &WriteOptions::default()).expect("first write");
+    // A file where a directory is expected, and a directory where a file is expected.
+    fs::create_dir(out.join("docs")).expect("mkdir");
+    fs::write(out.join("chart"), "i am a file\n").expect("file");
+    fs::create_dir_all(out.join("terraform/outputs.tf")).expect("dir in the way");
+    let before = snapshot(&out);
+    let mut v2 = tree(&[("terraform/main.tf", "a = 2\n"), ("docs/README.md", "x\n"), ("chart/Chart.yaml", "y\n")]);
+    let error = write(&v2, &out, &WriteOptions::default()).expect_err("conflict");
+    assert!(
+        matches!(&error, WriteError::PathConflict { path, .. } if path == "chart/Chart.yaml"),
+        "unexpected {error:?}"
+    );
+    assert!(error.to_string().contains("chart"), "{error}");
+    assert_eq!(snapshot(&out), before);
+
+    v2 = tree(&[("terraform/main.tf", "a = 2\n"), ("terraform/outputs.tf", "y\n")]);
+    let error = write(&v2, &out, &force()).expect_err("a directory is in the way");
+    assert!(error.to_string().contains("terraform/outputs.tf") && error.to_string().contains("a directory"), "{error}");
+    assert_eq!(snapshot(&out), before);
+}
+
+#[test]
+fn a_failure_midway_through_the_moves_is_rolled_back() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let out = tmp.path().join("out");
+    write(&v1(), &out, &WriteOptions::default()).expect("first write");
+    for path in ["terraform/main.tf", "terraform/variables.tf"] {
+        age(&out, path);
+    }
+    let before = snapshot(&out);
+    // Replaces one file, creates two (one in a new folder), removes one, rewrites the manifest:
+    // 5 steps. Failing before each of them must restore the folder exactly.
+    let v2 = tree(&[
+        ("terraform/main.tf", "a = 2\n"),
+        ("terraform/new/one.tf", "n = 1\n"),
+        ("terraform/outputs.tf", "o = 1\n"),
+        ("terraform/variables.tf", "variable \"x\" {}\n"),
+    ]);
+    for step in 0..5 {
+        let options = WriteOptions { fail_after_moves: Some(step), ..WriteOptions::default() };
+        let error = write(&v2, &out, &options).expect_err("injected failure");
+        assert!(matches!(error, WriteError::RolledBack { .. }), "step {step}: {error:?}");
+        assert!(error.to_string().contains("restored"), "{error}");
+        assert_eq!(snapshot(&out), before, "step {step}: folder not restored");
+    }
+    // Without the injected failure, the same write goes through.
+    let report = write(&v2, &out, &WriteOptions::default()).expect("write");
+    assert_eq!(report.removed, ["terraform/modules/aks/main.tf"]);
+    assert!(check(&v2, &out).is_up_to_date());
+}
+
+#[test]
+fn read_only_folder_fails_before_writing() {
+    use std::os::unix::fs::PermissionsExt as _;
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let out = tmp.path().join("out");
+    write(&v1(), &out, &WriteOptions::default()).expect("first write");
+    let before = snapshot(&out);
+    fs::set_permissions(&out, fs::Permissions::from_mode(0o555)).expect("chmod");
+    if fs::write(out.join("probe"), "x").is_ok() {
+        // Running as root: permissions are not enforced, so this failure cannot be provoked.
+        let _ = fs::remove_file(out.join("probe"));
+        fs::set_permissions(&out, fs::Permissions::from_mode(0o755)).expect("chmod back");
+        eprintln!(
+            "SKIPPED: read-only folders are writable for this user (root); rollback is covered by the injected-failure test"
+        );
+        return;
+    }
+    let v2 = tree(&[("terraform/main.tf", "a = 2\n")]);
+    let error = write(&v2, &out, &WriteOptions::default()).expect_err("read-only");
+    fs::set_permissions(&out, fs::Permissions::from_mode(0o755)).expect("chmod back");
+    assert!(matches!(error, WriteError::Io { .. }), "{error:?}");
+    assert_eq!(snapshot(&out), before);
+}
+
+#[test]
+fn rejects_reserved_paths_and_non_directories() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let error = write(&tree(&[(".stackgen/x", "")]), tmp.path(), &WriteOptions::default()).expect_err("reserved");
+    assert!(error.to_string().contains(".stackgen/x"), "{error}");
+    let file = tmp.path().join("file");
+    fs::write(&file, "x").expect("file");
+    let error = write(&v1(), &file, &WriteOptions::default()).expect_err("not a dir");
+    assert!(matches!(error, WriteError::OutNotADirectory { .. }), "{error:?}");
+    assert_eq!(fs::read_to_string(&file).ok().as_deref(), Some("x"));
+}
+
+#[test]
+fn invalid_manifest_is_named_and_force_starts_afresh() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let out = tmp.path().join("out");
+    write(&v1(), &out, &WriteOptions::default()).expect("write");
+    fs::write(out.join(MANIFEST_PATH), "{ not json").expect("break manifest");
+    let error = write(&v1(), &out, &WriteOptions::default()).expect_err("invalid manifest");
+    assert!(error.to_string().contains("manifest.json"), "{error}");
+    assert!(!check(&v1(), &out).is_up_to_date());
+    write(&v1(), &out, &force()).expect("force rewrites the manifest");
+    assert!(check(&v1(), &out).is_up_to_date());
+}
+
+#[test]
+fn check_reports_diffs_missing_and_stale_files() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let out = tmp.path().join("out");
+    let fresh = check(&v1(), &out);
+    assert_eq!(
+        fresh.missing,
+        [MANIFEST_PATH, "terraform/main.tf", "terraform/modules/aks/main.tf", "terraform/variables.tf"]
+    );
+    assert_eq!(fresh.exit_code(), 1);
+
+    write(&v1(), &out, &WriteOptions::default()).expect("write");
+    let report = check(&v1(), &out);
+    assert!(report.is_up_to_date(), "{report}");
+    assert_eq!(report.exit_code(), 0);
+    assert_eq!(report.to_string(), "up to date\n");
+
+    fs::write(out.join("terraform/main.tf"), "a = 1\nextra = true\n").expect("edit");
+    let v2 = tree(&[
+        ("terraform/main.tf", "a = 1\n"),
+        ("terraform/outputs.tf", "o = 1\n"),
+        ("terraform/variables.tf", "variable \"x\" {}\n"),
+    ]);
+    let before = snapshot(&out);
+    let report = check(&v2, &out);
+    assert_eq!(snapshot(&out), before, "check never writes");
+    assert_eq!(report.exit_code(), 1);
+    assert_eq!(report.missing, ["terraform/outputs.tf"]);
+    assert_eq!(report.stale, ["terraform/modules/aks/main.tf"]);
+    let paths: Vec<&str> = report.differing.iter().map(|d| d.path.as_str()).collect();
+    assert_eq!(paths, [MANIFEST_PATH, "terraform/main.tf"]);
+    assert_eq!(
+        report.differing[1].diff,
+        text(
+            r#"
+--- a/terraform/main.tf
++++ b/terraform/main.tf
+@@ -1,2 +1 @@
+ a = 1
+-extra = true
+"#
+        )
+    );
+    let shown = report.to_string();
+    assert!(shown.contains("missing: terraform/outputs.tf\n"), "{shown}");
+    assert!(shown.contains("stale (no longer generated): terraform/modules/aks/main.tf\n"), "{shown}");
+    assert!(
+        shown.ends_with("out of date: 2 differing, 1 missing, 1 stale; run `stackgen generate` to update\n"),
+        "{shown}"
+    );
+    assert_eq!(shown, check(&v2, &out).to_string(), "deterministic");
+}
