@@ -96,14 +96,11 @@ pub fn sha256(bytes: &[u8]) -> String {
 }
 
 /// How [`write`] treats hand-edited files.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct WriteOptions {
     /// Overwrite generated files that were changed by hand (`stackgen generate --force`).
     /// Hand-edited files that are no longer generated are kept even then.
     pub force: bool,
-    /// Test hook: fail after this many renames into place, to exercise the rollback.
-    #[doc(hidden)]
-    pub fail_after_moves: Option<usize>,
 }
 
 /// What [`write`] did. Every list is sorted by path.
@@ -247,6 +244,21 @@ enum Action {
 /// See [`WriteError`]; in every case but [`WriteError::RollbackFailed`] the output folder is as it
 /// was before the call.
 pub fn write(tree: &FileTree, out: &Path, options: &WriteOptions) -> Result<WriteReport, WriteError> {
+    write_failing_after(tree, out, options, None)
+}
+
+/// [`write`] with a test hook: the move into place number `fail_after_moves` (0-based) fails as if
+/// the file system had refused it, to exercise the rollback.
+///
+/// # Errors
+/// As [`write`], plus [`WriteError::RolledBack`] from the injected failure.
+#[doc(hidden)]
+pub fn write_failing_after(
+    tree: &FileTree,
+    out: &Path,
+    options: &WriteOptions,
+    fail_after_moves: Option<usize>,
+) -> Result<WriteReport, WriteError> {
     for path in tree.paths() {
         if path == RESERVED_DIR || path.starts_with(".stackgen/") {
             return Err(WriteError::ReservedPath { path: path.to_owned() });
@@ -363,7 +375,7 @@ pub fn write(tree: &FileTree, out: &Path, options: &WriteOptions) -> Result<Writ
     let mut steps = moves.iter().map(|(p, a)| Step::Put(p.clone(), *a)).collect::<Vec<_>>();
     steps.extend(removals.iter().map(|p| Step::Remove(p.clone())));
     for (index, step) in steps.iter().enumerate() {
-        let result = if options.fail_after_moves == Some(index) {
+        let result = if fail_after_moves == Some(index) {
             Err((step.path().to_owned(), injected()))
         } else {
             journal.apply(step, &staged_root)

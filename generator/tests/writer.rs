@@ -10,7 +10,7 @@ use std::time::{Duration, SystemTime};
 use common::text;
 use pretty_assertions::assert_eq;
 use stackgen_generator::FileTree;
-use stackgen_generator::writer::{MANIFEST_PATH, WriteError, WriteOptions, check, write};
+use stackgen_generator::writer::{MANIFEST_PATH, WriteError, WriteOptions, check, write, write_failing_after};
 
 #[track_caller]
 fn tree(files: &[(&str, &str)]) -> FileTree {
@@ -57,7 +57,7 @@ fn mtime(out: &Path, path: &str) -> SystemTime {
 }
 
 fn force() -> WriteOptions {
-    WriteOptions { force: true, ..WriteOptions::default() }
+    WriteOptions { force: true }
 }
 
 #[test]
@@ -265,8 +265,7 @@ fn a_failure_midway_through_the_moves_is_rolled_back() {
         ("terraform/variables.tf", "variable \"x\" {}\n"),
     ]);
     for step in 0..5 {
-        let options = WriteOptions { fail_after_moves: Some(step), ..WriteOptions::default() };
-        let error = write(&v2, &out, &options).expect_err("injected failure");
+        let error = write_failing_after(&v2, &out, &WriteOptions::default(), Some(step)).expect_err("injected failure");
         assert!(matches!(error, WriteError::RolledBack { .. }), "step {step}: {error:?}");
         assert!(error.to_string().contains("restored"), "{error}");
         assert_eq!(snapshot(&out), before, "step {step}: folder not restored");
