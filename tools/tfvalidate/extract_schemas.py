@@ -16,11 +16,14 @@ schema can be rebuilt from them:
   body says the type (`getStringAttribute('fqdn')`, `new XList(this, "kube_config", wrapsSet)`).
 * The `.jsii` interfaces say which arguments are optional, and cdktf documents every block
   as "<name> block." — which tells a block from a nested attribute of the same shape.
+* A struct that is no block is a nested attribute (plugin framework) when its members are
+  documented or mix required and optional ones, else an attribute of object type.
 * A list/set block emitted through `listMapperHcl(fn, true)` may repeat; one converted with a
   bare `fn(...)` is a `max_items = 1` block. Members written as `x === undefined ? null : ...`
   belong to an attribute of object type (every key required), not to a nested attribute.
 
-What cannot be recovered (documented in tools/tfvalidate/README.md): descriptions, the
+What cannot be recovered (documented in tools/tfvalidate/README.md): descriptions, which
+provider-configuration arguments are required (cdktf makes them all optional), the
 `computed` flag of optional+computed arguments, exact min_items above 1 and max_items above
 1, sensitivity and deprecation.
 
@@ -58,6 +61,10 @@ GETTER_TYPES = {
     "getAnyMapAttribute": "dynamic",
     "interpolationForAttribute": "dynamic",
 }
+# cdktf makes every provider-configuration argument optional (values may come from the
+# environment) and drops max_items there, so the provider blocks' item limits are lost. The
+# one that matters to every root, azurerm's mandatory `features {}`, is restored here.
+PROVIDER_BLOCK_ITEMS = {"azurerm": {"features": (1, 1)}}
 PRIMITIVE_STORAGE = {"string": "string", "number": "number", "boolean": "bool", "any": "dynamic"}
 
 
@@ -208,6 +215,22 @@ class Provider:
             raise Unsupported(f"complex getter class {cls}")
         return t
 
+    def is_object_type(self, struct, members):
+        """Whether a struct that is no block is an attribute of object type (SDKv2 attributes,
+        including `ConfigMode: Attr` lists of objects) rather than a nested attribute (plugin
+        framework). cdktf knows the members of an object type only by name and type: they carry
+        no description and inherit the parent's flags, so all are optional or all required.
+        Framework nested attributes document their members or mix required and optional ones."""
+        if any(m["nullable"] for m in members.values()):
+            return True
+        props = self.jsii_props(struct)
+        flags = {props.get(m["js"], (True, ""))[0] for m in members.values()}
+        described = any(
+            not summary.startswith("Docs at Terraform Registry") and summary
+            for _, summary in (props.get(m["js"], (True, "")) for m in members.values())
+        )
+        return not described and len(flags) <= 1
+
     def block(self, mod, members, getter_class, iface):
         """Schema block from configurable members and the getters of `getter_class`."""
         props = self.jsii_props(iface)
@@ -234,7 +257,7 @@ class Provider:
                     if not m["mapper"]:
                         bt["max_items"] = 1
                 block_types[name] = bt
-            elif any(s["nullable"] for s in sub_members.values()):
+            elif self.is_object_type(struct, sub_members):
                 obj = self.object_type(mod, struct)
                 t = obj if m["kind"] == "struct" else [m["kind"], obj]
                 attributes[name] = {"type": t, "description_kind": "plain"}
@@ -291,6 +314,10 @@ class Provider:
                     continue
                 if base == "cdktf.TerraformProvider":
                     blk.get("attributes", {}).pop("alias", None)
+                    if not blk.get("attributes", True):
+                        del blk["attributes"]
+                    for block_name, (lo, hi) in PROVIDER_BLOCK_ITEMS.get(tf_type, {}).items():
+                        blk["block_types"][block_name].update(min_items=lo, max_items=hi)
                     provider = {"version": 0, "block": blk}
                     ver = re.search(r"providerVersion: '([^']+)'", body)
                     meta["version"] = ver.group(1) if ver else None

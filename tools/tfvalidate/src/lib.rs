@@ -92,9 +92,7 @@ pub struct Tools {
 }
 
 fn find_on_path(program: &str) -> Option<PathBuf> {
-    std::env::split_paths(&std::env::var_os("PATH")?)
-        .map(|dir| dir.join(program))
-        .find(|candidate| candidate.is_file())
+    std::env::split_paths(&std::env::var_os("PATH")?).map(|dir| dir.join(program)).find(|candidate| candidate.is_file())
 }
 
 impl Tools {
@@ -104,11 +102,7 @@ impl Tools {
             Some(path) if !path.is_empty() => PathBuf::from(path),
             _ => find_on_path("terraform").ok_or("`terraform` is not on PATH")?,
         };
-        let tools = Self {
-            terraform,
-            schemas_dir: schemas_dir(),
-            plugin_dir: plugin_dir(),
-        };
+        let tools = Self { terraform, schemas_dir: schemas_dir(), plugin_dir: plugin_dir() };
         let schemas = tools.schemas_dir.join("azurerm.json");
         if !schemas.is_file() {
             return Err(format!("{} is missing: run `bash scripts/install-tools`", schemas.display()));
@@ -273,9 +267,7 @@ impl<'a> Session<'a> {
             .env("TF_DISABLE_PLUGIN_TLS", "1")
             .env(provider::SCHEMAS_DIR_ENV, &self.tools.schemas_dir)
             .env(provider::SOCKET_DIR_ENV, self.temp.path());
-        command
-            .output()
-            .with_context(|| format!("running {} {}", self.tools.terraform.display(), args.join(" ")))
+        command.output().with_context(|| format!("running {} {}", self.tools.terraform.display(), args.join(" ")))
     }
 
     /// Runs `terraform init`; false (with the failure in `report`) if it failed.
@@ -303,8 +295,7 @@ fn copy_root(from: &Path, to: &Path) -> Result<()> {
         if entry.file_type().is_dir() {
             std::fs::create_dir_all(&target)?;
         } else if entry.file_type().is_file() {
-            std::fs::copy(entry.path(), &target)
-                .with_context(|| format!("copying {}", entry.path().display()))?;
+            std::fs::copy(entry.path(), &target).with_context(|| format!("copying {}", entry.path().display()))?;
         }
     }
     Ok(())
@@ -471,11 +462,7 @@ impl From<DiagnosticJson> for Diagnostic {
             severity: if d.severity == "warning" { Severity::Warning } else { Severity::Error },
             summary: d.summary,
             detail: d.detail,
-            location: d.range.map(|r| Location {
-                file: r.filename,
-                line: r.start.line,
-                column: r.start.column,
-            }),
+            location: d.range.map(|r| Location { file: r.filename, line: r.start.line, column: r.start.column }),
             snippet: d.snippet.map(|s| s.code),
         }
     }

@@ -55,10 +55,7 @@ impl StandIn {
         };
         response.provider = Some(match &schema.provider {
             Some(p) => p.to_proto()?,
-            None => pb::Schema {
-                version: 0,
-                block: Some(pb::schema::Block::default()),
-            },
+            None => pb::Schema { version: 0, block: Some(pb::schema::Block::default()) },
         });
         for (type_name, s) in &schema.resource_schemas {
             response.resource_schemas.insert(type_name.clone(), s.to_proto()?);
@@ -66,15 +63,16 @@ impl StandIn {
         for (type_name, s) in &schema.data_source_schemas {
             response.data_source_schemas.insert(type_name.clone(), s.to_proto()?);
         }
-        Ok(Self {
-            name: name.to_owned(),
-            schema,
-            response,
-            shutdown,
-        })
+        Ok(Self { name: name.to_owned(), schema, response, shutdown })
     }
 
-    fn check(&self, kind: &str, type_name: &str, block: Option<&Block>, config: Option<pb::DynamicValue>) -> Vec<pb::Diagnostic> {
+    fn check(
+        &self,
+        kind: &str,
+        type_name: &str,
+        block: Option<&Block>,
+        config: Option<pb::DynamicValue>,
+    ) -> Vec<pb::Diagnostic> {
         let Some(block) = block else {
             return vec![error(
                 &format!("Unsupported {kind} type"),
@@ -133,7 +131,9 @@ fn json_to_msgpack(json: serde_json::Value) -> rmpv::Value {
         J::Number(n) => n.as_f64().map_or(rmpv::Value::Nil, Into::into),
         J::String(s) => s.into(),
         J::Array(items) => rmpv::Value::Array(items.into_iter().map(json_to_msgpack).collect()),
-        J::Object(entries) => rmpv::Value::Map(entries.into_iter().map(|(k, v)| (k.into(), json_to_msgpack(v))).collect()),
+        J::Object(entries) => {
+            rmpv::Value::Map(entries.into_iter().map(|(k, v)| (k.into(), json_to_msgpack(v))).collect())
+        }
     }
 }
 
@@ -185,11 +185,17 @@ impl pb::provider_server::Provider for StandIn {
         }))
     }
 
-    async fn get_provider_schema(&self, _: Request<pb::get_provider_schema::Request>) -> Rpc<pb::get_provider_schema::Response> {
+    async fn get_provider_schema(
+        &self,
+        _: Request<pb::get_provider_schema::Request>,
+    ) -> Rpc<pb::get_provider_schema::Response> {
         Ok(Response::new(self.response.clone()))
     }
 
-    async fn validate_provider_config(&self, request: Request<pb::validate_provider_config::Request>) -> Rpc<pb::validate_provider_config::Response> {
+    async fn validate_provider_config(
+        &self,
+        request: Request<pb::validate_provider_config::Request>,
+    ) -> Rpc<pb::validate_provider_config::Response> {
         let empty = Block::default();
         let block = self.schema.provider.as_ref().map_or(&empty, |s| &s.block);
         Ok(Response::new(pb::validate_provider_config::Response {
@@ -197,7 +203,10 @@ impl pb::provider_server::Provider for StandIn {
         }))
     }
 
-    async fn validate_resource_config(&self, request: Request<pb::validate_resource_config::Request>) -> Rpc<pb::validate_resource_config::Response> {
+    async fn validate_resource_config(
+        &self,
+        request: Request<pb::validate_resource_config::Request>,
+    ) -> Rpc<pb::validate_resource_config::Response> {
         let request = request.into_inner();
         let block = self.schema.resource_schemas.get(&request.type_name).map(|s| &s.block);
         Ok(Response::new(pb::validate_resource_config::Response {
@@ -205,7 +214,10 @@ impl pb::provider_server::Provider for StandIn {
         }))
     }
 
-    async fn validate_data_resource_config(&self, request: Request<pb::validate_data_resource_config::Request>) -> Rpc<pb::validate_data_resource_config::Response> {
+    async fn validate_data_resource_config(
+        &self,
+        request: Request<pb::validate_data_resource_config::Request>,
+    ) -> Rpc<pb::validate_data_resource_config::Response> {
         let request = request.into_inner();
         let block = self.schema.data_source_schemas.get(&request.type_name).map(|s| &s.block);
         Ok(Response::new(pb::validate_data_resource_config::Response {
@@ -214,18 +226,21 @@ impl pb::provider_server::Provider for StandIn {
     }
 
     // Everything past validation is refused with an error diagnostic.
-    async fn upgrade_resource_state(&self, _: Request<pb::upgrade_resource_state::Request>) -> Rpc<pb::upgrade_resource_state::Response> {
+    async fn upgrade_resource_state(
+        &self,
+        _: Request<pb::upgrade_resource_state::Request>,
+    ) -> Rpc<pb::upgrade_resource_state::Response> {
         Ok(Response::new(pb::upgrade_resource_state::Response {
             diagnostics: self.refuse("upgrade_resource_state"),
             ..Default::default()
         }))
     }
 
-    async fn configure_provider(&self, _: Request<pb::configure_provider::Request>) -> Rpc<pb::configure_provider::Response> {
-        Ok(Response::new(pb::configure_provider::Response {
-            diagnostics: self.refuse("configure_provider"),
-            ..Default::default()
-        }))
+    async fn configure_provider(
+        &self,
+        _: Request<pb::configure_provider::Request>,
+    ) -> Rpc<pb::configure_provider::Response> {
+        Ok(Response::new(pb::configure_provider::Response { diagnostics: self.refuse("configure_provider") }))
     }
 
     async fn read_resource(&self, _: Request<pb::read_resource::Request>) -> Rpc<pb::read_resource::Response> {
@@ -235,28 +250,40 @@ impl pb::provider_server::Provider for StandIn {
         }))
     }
 
-    async fn plan_resource_change(&self, _: Request<pb::plan_resource_change::Request>) -> Rpc<pb::plan_resource_change::Response> {
+    async fn plan_resource_change(
+        &self,
+        _: Request<pb::plan_resource_change::Request>,
+    ) -> Rpc<pb::plan_resource_change::Response> {
         Ok(Response::new(pb::plan_resource_change::Response {
             diagnostics: self.refuse("plan_resource_change"),
             ..Default::default()
         }))
     }
 
-    async fn apply_resource_change(&self, _: Request<pb::apply_resource_change::Request>) -> Rpc<pb::apply_resource_change::Response> {
+    async fn apply_resource_change(
+        &self,
+        _: Request<pb::apply_resource_change::Request>,
+    ) -> Rpc<pb::apply_resource_change::Response> {
         Ok(Response::new(pb::apply_resource_change::Response {
             diagnostics: self.refuse("apply_resource_change"),
             ..Default::default()
         }))
     }
 
-    async fn import_resource_state(&self, _: Request<pb::import_resource_state::Request>) -> Rpc<pb::import_resource_state::Response> {
+    async fn import_resource_state(
+        &self,
+        _: Request<pb::import_resource_state::Request>,
+    ) -> Rpc<pb::import_resource_state::Response> {
         Ok(Response::new(pb::import_resource_state::Response {
             diagnostics: self.refuse("import_resource_state"),
             ..Default::default()
         }))
     }
 
-    async fn move_resource_state(&self, _: Request<pb::move_resource_state::Request>) -> Rpc<pb::move_resource_state::Response> {
+    async fn move_resource_state(
+        &self,
+        _: Request<pb::move_resource_state::Request>,
+    ) -> Rpc<pb::move_resource_state::Response> {
         Ok(Response::new(pb::move_resource_state::Response {
             diagnostics: self.refuse("move_resource_state"),
             ..Default::default()
@@ -270,31 +297,41 @@ impl pb::provider_server::Provider for StandIn {
         }))
     }
 
-    async fn validate_ephemeral_resource_config(&self, _: Request<pb::validate_ephemeral_resource_config::Request>) -> Rpc<pb::validate_ephemeral_resource_config::Response> {
+    async fn validate_ephemeral_resource_config(
+        &self,
+        _: Request<pb::validate_ephemeral_resource_config::Request>,
+    ) -> Rpc<pb::validate_ephemeral_resource_config::Response> {
         Ok(Response::new(pb::validate_ephemeral_resource_config::Response {
             diagnostics: self.refuse("validate_ephemeral_resource_config"),
-            ..Default::default()
         }))
     }
 
-    async fn open_ephemeral_resource(&self, _: Request<pb::open_ephemeral_resource::Request>) -> Rpc<pb::open_ephemeral_resource::Response> {
+    async fn open_ephemeral_resource(
+        &self,
+        _: Request<pb::open_ephemeral_resource::Request>,
+    ) -> Rpc<pb::open_ephemeral_resource::Response> {
         Ok(Response::new(pb::open_ephemeral_resource::Response {
             diagnostics: self.refuse("open_ephemeral_resource"),
             ..Default::default()
         }))
     }
 
-    async fn renew_ephemeral_resource(&self, _: Request<pb::renew_ephemeral_resource::Request>) -> Rpc<pb::renew_ephemeral_resource::Response> {
+    async fn renew_ephemeral_resource(
+        &self,
+        _: Request<pb::renew_ephemeral_resource::Request>,
+    ) -> Rpc<pb::renew_ephemeral_resource::Response> {
         Ok(Response::new(pb::renew_ephemeral_resource::Response {
             diagnostics: self.refuse("renew_ephemeral_resource"),
             ..Default::default()
         }))
     }
 
-    async fn close_ephemeral_resource(&self, _: Request<pb::close_ephemeral_resource::Request>) -> Rpc<pb::close_ephemeral_resource::Response> {
+    async fn close_ephemeral_resource(
+        &self,
+        _: Request<pb::close_ephemeral_resource::Request>,
+    ) -> Rpc<pb::close_ephemeral_resource::Response> {
         Ok(Response::new(pb::close_ephemeral_resource::Response {
             diagnostics: self.refuse("close_ephemeral_resource"),
-            ..Default::default()
         }))
     }
 
@@ -335,9 +372,7 @@ pub fn serve() -> Result<()> {
         Err(_) => provider_name_from_path(&exe)
             .with_context(|| format!("cannot tell the provider from the file name {}", exe.display()))?,
     };
-    let schemas_dir = std::env::var_os(SCHEMAS_DIR_ENV)
-        .map(PathBuf::from)
-        .unwrap_or_else(crate::schemas_dir);
+    let schemas_dir = std::env::var_os(SCHEMAS_DIR_ENV).map(PathBuf::from).unwrap_or_else(crate::schemas_dir);
     let shutdown = Arc::new(Notify::new());
     let stand_in = StandIn::load(&schemas_dir, &name, shutdown.clone())?;
 

@@ -127,20 +127,13 @@ pub struct BlockType {
 impl Schema {
     /// The plugin-protocol form of this schema.
     pub fn to_proto(&self) -> Result<pb::Schema> {
-        Ok(pb::Schema {
-            version: self.version,
-            block: Some(self.block.to_proto()?),
-        })
+        Ok(pb::Schema { version: self.version, block: Some(self.block.to_proto()?) })
     }
 }
 
 impl Block {
     fn to_proto(&self) -> Result<pb::schema::Block> {
-        let attributes = self
-            .attributes
-            .iter()
-            .map(|(name, a)| a.to_proto(name))
-            .collect::<Result<_>>()?;
+        let attributes = self.attributes.iter().map(|(name, a)| a.to_proto(name)).collect::<Result<_>>()?;
         let block_types = self
             .block_types
             .iter()
@@ -163,11 +156,7 @@ impl Block {
                 })
             })
             .collect::<Result<_>>()?;
-        Ok(pb::schema::Block {
-            attributes,
-            block_types,
-            ..Default::default()
-        })
+        Ok(pb::schema::Block { attributes, block_types, ..Default::default() })
     }
 }
 
@@ -190,11 +179,7 @@ impl Attribute {
                 };
                 #[allow(deprecated)]
                 Some(pb::schema::Object {
-                    attributes: nested
-                        .attributes
-                        .iter()
-                        .map(|(n, a)| a.to_proto(n))
-                        .collect::<Result<_>>()?,
+                    attributes: nested.attributes.iter().map(|(n, a)| a.to_proto(n)).collect::<Result<_>>()?,
                     nesting: nesting.into(),
                     min_items: 0,
                     max_items: 0,
@@ -248,11 +233,9 @@ pub fn read_only_values(block: &Block, config: &rmpv::Value) -> Vec<ReadOnlySet>
 
 fn field<'a>(object: &'a rmpv::Value, name: &str) -> Option<&'a rmpv::Value> {
     match object {
-        rmpv::Value::Map(entries) => entries
-            .iter()
-            .find(|(k, _)| k.as_str() == Some(name))
-            .map(|(_, v)| v)
-            .filter(|v| !v.is_nil()),
+        rmpv::Value::Map(entries) => {
+            entries.iter().find(|(k, _)| k.as_str() == Some(name)).map(|(_, v)| v).filter(|v| !v.is_nil())
+        }
         _ => None,
     }
 }
@@ -290,10 +273,7 @@ fn walk_attributes(
         };
         path.push(Step::Attr(name.clone()));
         if attribute.is_read_only() {
-            found.push(ReadOnlySet {
-                path: path.clone(),
-                name: name.clone(),
-            });
+            found.push(ReadOnlySet { path: path.clone(), name: name.clone() });
         } else if let Some(nested) = &attribute.nested_type {
             elements(&nested.nesting_mode, value, |step, element| {
                 let pushed = step.map(|s| path.push(s)).is_some();
@@ -370,10 +350,7 @@ mod tests {
             ),
             (
                 "identity",
-                rmpv::Value::Array(vec![map(vec![
-                    ("type", "SystemAssigned".into()),
-                    ("principal_id", "p".into()),
-                ])]),
+                rmpv::Value::Array(vec![map(vec![("type", "SystemAssigned".into()), ("principal_id", "p".into())])]),
             ),
         ]);
         let found = read_only_values(&schema(), &config);
@@ -382,10 +359,7 @@ mod tests {
             found,
             vec![
                 ReadOnlySet { path: vec![attr("fqdn")], name: "fqdn".into() },
-                ReadOnlySet {
-                    path: vec![attr("set"), Step::Index(1), attr("status")],
-                    name: "status".into()
-                },
+                ReadOnlySet { path: vec![attr("set"), Step::Index(1), attr("status")], name: "status".into() },
                 ReadOnlySet {
                     path: vec![attr("identity"), Step::Index(0), attr("principal_id")],
                     name: "principal_id".into()
