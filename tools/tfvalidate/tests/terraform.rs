@@ -55,6 +55,27 @@ fn valid_root_with_aks_helm3_set_attribute_and_federated_credential_is_clean() {
     assert!(!fixture("valid/.terraform.lock.hcl").exists());
 }
 
+/// A broader root in the shape of a generated stack (AKS, ACR, DNS, role assignments, Entra ID
+/// and user-assigned federated credentials, Kubernetes RBAC): no false alarms from the schemas.
+#[test]
+fn wide_stack_shaped_root_is_clean() {
+    let Some(tools) = tools_or_skip("terraform validate of the wide fixture") else {
+        return;
+    };
+    let report = validate(&tools, "wide");
+    assert!(report.is_clean(), "{report}");
+}
+
+#[test]
+fn helm2_set_block_is_rejected_by_helm3_schema() {
+    assert_single_error(
+        "helm2_set_block",
+        "Unsupported block type",
+        "main.tf:15",
+        r#"Blocks of type "set" are not expected here. Did you mean to define argument "set"?"#,
+    );
+}
+
 #[test]
 fn object_where_a_string_is_expected_is_a_type_error() {
     assert_single_error(
@@ -92,6 +113,16 @@ fn missing_required_block_fails() {
         "Insufficient default_node_pool blocks",
         "main.tf:10",
         r#"At least 1 "default_node_pool" blocks are required."#,
+    );
+}
+
+#[test]
+fn missing_required_argument_fails() {
+    assert_single_error(
+        "missing_required_argument",
+        "Missing required argument",
+        "main.tf:10",
+        r#"The argument "subject" is required, but no definition was found."#,
     );
 }
 
