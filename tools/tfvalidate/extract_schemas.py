@@ -179,8 +179,9 @@ class Provider:
             if kind == "set":
                 t = ["set", t[1]]
             elif kind == "map" and storage == "anyMap":
-                # cdktf renders Terraform's "dynamic" as a map of any.
-                t = "dynamic" if "hashMapperHcl" not in member["value"] else ["map", "dynamic"]
+                # cdktf renders Terraform's "dynamic" as a map of any (kubernetes_manifest's
+                # `manifest`); "dynamic" also accepts any real map(dynamic), so it never errs.
+                t = "dynamic"
             return t
         return None
 
