@@ -56,7 +56,9 @@ pub fn terraform() -> Option<PathBuf> {
         .find(|p| p.is_file())
         .or_else(|| which("terraform"));
     if found.is_none() {
-        eprintln!("SKIPPED: terraform is not installed (set TERRAFORM=/path/to/terraform to run this test)");
+        let why = "terraform is not installed (set TERRAFORM=/path/to/terraform to run this test)";
+        assert!(std::env::var("STACKGEN_REQUIRE_TOOLS").as_deref() != Ok("1"), "STACKGEN_REQUIRE_TOOLS=1 but {why}");
+        eprintln!("SKIPPED: {why}");
     }
     found
 }
