@@ -1,0 +1,118 @@
+//! `.github/workflows/pull-request.yml`: the review gate. The committed output must match the spec,
+//! Terraform must be `fmt`-clean and the chart must lint; the job summary shows the generated
+//! diff so infrastructure changes are reviewed as code. No cloud credentials, no write token.
+
+use indexmap::IndexMap;
+use serde_yaml::{Mapping, Value};
+use stackgen_modules::StackSpec;
+
+use super::GENERATED_PATHS;
+use super::actions::{CHECKOUT, SETUP_TERRAFORM, TERRAFORM_VERSION};
+use super::workflow::{Concurrency, Job, Step, Workflow, expr, permissions};
+
+/// The workflow file's path in the output.
+pub const PATH: &str = ".github/workflows/pull-request.yml";
+
+/// The stackgen release the gate installs: the one that generated the files, so `--check`
+/// compares like with like.
+pub const STACKGEN_VERSION: &str = env!("CARGO_PKG_VERSION");
+
+/// Builds the pull-request workflow for `spec`.
+pub fn workflow(spec: &StackSpec) -> Workflow {
+    let mut on = Mapping::new();
+    on.insert(
+        "pull_request".into(),
+        Value::Mapping(Mapping::from_iter([(
+            "branches".into(),
+            Value::Sequence(vec![spec.github.branch.as_str().into()]),
+        )])),
+    );
+    let mut jobs = IndexMap::new();
+    jobs.insert("generated".to_owned(), generated(spec));
+    jobs.insert("terraform-fmt".to_owned(), terraform_fmt());
+    jobs.insert("chart-lint".to_owned(), chart_lint());
+    Workflow {
+        name: "pull-request".to_owned(),
+        on: Value::Mapping(on),
+        permissions: permissions(&[("contents", "read")]),
+        // A new push to the pull request makes the running check pointless.
+        concurrency: Some(Concurrency {
+            group: format!("pull-request-{}", expr("github.event.pull_request.number")),
+            cancel_in_progress: true,
+        }),
+        env: IndexMap::from([("APP_NAME".to_owned(), spec.app.name.clone())]),
+        jobs,
+    }
+}
+
+fn checkout() -> Step {
+    Step::uses("Check out", CHECKOUT).with("persist-credentials", false)
+}
+
+fn generated(spec: &StackSpec) -> Job {
+    let mut job = Job::new("Generated files match the spec", 30);
+    job.env.insert("STACKGEN_SPEC".to_owned(), spec.delivery.spec_file.clone());
+    job.env.insert("STACKGEN_VERSION".to_owned(), STACKGEN_VERSION.to_owned());
+    job.steps = vec![
+        // Full history: the base commit is then already here for the summary's diff, and no
+        // credentials are needed to fetch it.
+        Step::uses("Check out", CHECKOUT).with("fetch-depth", 0).with("persist-credentials", false),
+        Step::run(
+            "Install stackgen",
+            "rustup toolchain install stable --profile minimal\ncargo +stable install --locked --version \"$STACKGEN_VERSION\" stackgen",
+        ),
+        Step::run(
+            "stackgen generate --check",
+            r###"status=0
+stackgen generate "$STACKGEN_SPEC" --out . --check > stackgen-check.txt 2>&1 || status=$?
+cat stackgen-check.txt
+if [ "$status" -ne 0 ]; then
+  {
+    echo "## The committed files do not match \`$STACKGEN_SPEC\`"
+    echo "Run \`stackgen generate\` and commit the result."
+    echo '```diff'
+    head -c 200000 stackgen-check.txt
+    echo '```'
+  } >> "$GITHUB_STEP_SUMMARY"
+fi
+exit "$status""###,
+        ),
+        Step::run(
+            "Summarize the generated changes",
+            &format!(
+                r###"git diff --no-color "$BASE_SHA" HEAD -- {paths} > generated.diff
+{{
+  echo "## Generated changes in this pull request"
+  echo '```diff'
+  git diff --no-color --stat "$BASE_SHA" HEAD -- {paths}
+  echo
+  head -c 800000 generated.diff
+  echo '```'
+}} >> "$GITHUB_STEP_SUMMARY""###,
+                paths = GENERATED_PATHS.join(" ")
+            ),
+        )
+        .when("always()")
+        .env("BASE_SHA", expr("github.event.pull_request.base.sha")),
+    ];
+    job
+}
+
+fn terraform_fmt() -> Job {
+    let mut job = Job::new("terraform fmt", 10);
+    job.steps = vec![
+        checkout(),
+        Step::uses("Set up Terraform", SETUP_TERRAFORM)
+            .with("terraform_version", TERRAFORM_VERSION)
+            .with("terraform_wrapper", false),
+        Step::run("terraform fmt -check", "terraform fmt -check -recursive -diff terraform"),
+    ];
+    job
+}
+
+fn chart_lint() -> Job {
+    let mut job = Job::new("helm lint", 10);
+    // Helm ships on GitHub's Ubuntu runner images.
+    job.steps = vec![checkout(), Step::run("helm lint", "helm lint --strict \"charts/$APP_NAME\"")];
+    job
+}
