@@ -61,6 +61,13 @@ fn aks_is_secure_by_default_and_autoscales() {
     let lifecycle = nested(cluster, "lifecycle").expect("autoscaling ignores node_count drift");
     assert_eq!(text(attr(lifecycle, "ignore_changes")).split_whitespace().collect::<String>(), "[default_node_pool[0].node_count]");
 
+    let admin = block(&main, "resource", &["azurerm_role_assignment", "deployer_cluster_admin"]);
+    assert_eq!(text(attr(admin, "role_definition_name")), "\"Azure Kubernetes Service RBAC Cluster Admin\"");
+    assert_eq!(text(attr(admin, "principal_id")), "data.azurerm_client_config.current.object_id");
+    let outputs = parse(&generated, "terraform/modules/aks/outputs.tf");
+    let host = block(&outputs, "output", &["host"]);
+    assert!(text(attr(host, "depends_on")).contains("azurerm_role_assignment.deployer_cluster_admin"), "providers wait for the role");
+
     let root = parse(&generated, "terraform/main.tf");
     let module = block(&root, "module", &["aks"]);
     assert_eq!(text(attr(module, "min_count")), "1");

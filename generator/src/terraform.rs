@@ -107,6 +107,7 @@ pub fn render_modules(root: &RootOptions, modules: &[&dyn Module], generated: &m
                 description: o.description.clone(),
                 sensitive: o.sensitive,
                 expose_at_root: false,
+                depends_on: Vec::new(),
             })
         })
         .collect();
@@ -294,6 +295,9 @@ fn outputs_body(outputs: &[Output]) -> Body {
             .add_attribute(("value", output.value.clone()));
         if output.sensitive {
             block = block.add_attribute(("sensitive", true));
+        }
+        if !output.depends_on.is_empty() {
+            block = block.add_attribute(("depends_on", Expression::Array(output.depends_on.clone())));
         }
         body = body.add_block(block.build());
     }

@@ -379,6 +379,17 @@ impl Module for AksModule<'_> {
             );
         }
 
+        // With local accounts disabled, whoever runs Terraform reaches the Kubernetes API only
+        // through Azure RBAC; subscription Owner carries no data actions, so the helm and
+        // kubernetes providers would be forbidden without this assignment.
+        let deployer_admin = Block::builder("resource")
+            .add_label("azurerm_role_assignment")
+            .add_label("deployer_cluster_admin")
+            .add_attribute(("scope", cluster("id")))
+            .add_attribute(("role_definition_name", string("Azure Kubernetes Service RBAC Cluster Admin")))
+            .add_attribute(("principal_id", traversal("data", ["azurerm_client_config", "current", "object_id"])))
+            .build();
+
         let mut variables = placement_variables();
         variables.extend([
             Variable::required("name", "string", "Name of the cluster; also its DNS prefix.")
@@ -421,17 +432,20 @@ impl Module for AksModule<'_> {
             );
         }
 
+        let api_ready = |output: Output| {
+            if entra { output.after(traversal("azurerm_role_assignment", ["deployer_cluster_admin"])) } else { output }
+        };
         let mut outputs = vec![
             Output::new("id", cluster("id"), "Resource ID of the cluster."),
             Output::new("name", cluster("name"), "Name of the cluster.").at_root(),
-            Output::new("host", traversal_steps("azurerm_kubernetes_cluster", &[Step::Attr("this"), Step::Attr("kube_config"), Step::Index(0), Step::Attr("host")]), "API server URL.")
-                .sensitive(),
-            Output::new(
+            api_ready(Output::new("host", traversal_steps("azurerm_kubernetes_cluster", &[Step::Attr("this"), Step::Attr("kube_config"), Step::Index(0), Step::Attr("host")]), "API server URL.")
+                .sensitive()),
+            api_ready(Output::new(
                 "cluster_ca_certificate",
                 call("base64decode", [traversal_steps("azurerm_kubernetes_cluster", &[Step::Attr("this"), Step::Attr("kube_config"), Step::Index(0), Step::Attr("cluster_ca_certificate")])]),
                 "PEM CA certificate of the API server.",
             )
-            .sensitive(),
+            .sensitive()),
             Output::new("identity_principal_id", traversal_steps("azurerm_kubernetes_cluster", &[Step::Attr("this"), Step::Attr("identity"), Step::Index(0), Step::Attr("principal_id")]), "Principal ID of the cluster's system-assigned identity."),
             Output::new("kubelet_object_id", traversal_steps("azurerm_kubernetes_cluster", &[Step::Attr("this"), Step::Attr("kubelet_identity"), Step::Index(0), Step::Attr("object_id")]), "Object ID of the kubelet identity, which pulls images."),
             Output::new("node_resource_group", cluster("node_resource_group"), "Resource group AKS manages for the nodes."),
@@ -483,7 +497,15 @@ impl Module for AksModule<'_> {
         Ok(RenderedModule {
             providers: vec![ProviderRequirement::azurerm()],
             variables,
-            main: Body::builder().add_block(resource.build()).build(),
+            main: if entra {
+                Body::builder()
+                    .add_block(Block::builder("data").add_label("azurerm_client_config").add_label("current").build())
+                    .add_block(resource.build())
+                    .add_block(deployer_admin)
+                    .build()
+            } else {
+                Body::builder().add_block(resource.build()).build()
+            },
             outputs,
             inputs,
             warnings: if entra {

@@ -180,6 +180,9 @@ pub struct Output {
     pub sensitive: bool,
     /// Also expose it as a root output (for example the ids CI needs).
     pub expose_at_root: bool,
+    /// Resources that must exist before the value is used (for example a role assignment that
+    /// must be in place before providers configured from this output talk to the cluster).
+    pub depends_on: Vec<Expression>,
 }
 
 impl Output {
@@ -191,6 +194,7 @@ impl Output {
             description: description.to_owned(),
             sensitive: false,
             expose_at_root: false,
+            depends_on: Vec::new(),
         }
     }
 
@@ -203,6 +207,12 @@ impl Output {
     /// Re-exports the output from the root module.
     pub fn at_root(mut self) -> Self {
         self.expose_at_root = true;
+        self
+    }
+
+    /// Makes users of the output wait for `resource` too.
+    pub fn after(mut self, resource: Expression) -> Self {
+        self.depends_on.push(resource);
         self
     }
 }
