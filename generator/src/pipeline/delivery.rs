@@ -168,15 +168,18 @@ fn deploy_push(spec: &StackSpec) -> Job {
             "az aks get-credentials --resource-group \"$RESOURCE_GROUP\" --name \"$CLUSTER\" --overwrite-existing"
         }
     };
-    job.steps = vec![
-        checkout(),
-        azure_login("Log in to Azure (deploy identity, OIDC)", variables::DEPLOY_CLIENT_ID),
-        Step::run(
-            "Install kubectl and kubelogin",
+    let mut steps =
+        vec![checkout(), azure_login("Log in to Azure (deploy identity, OIDC)", variables::DEPLOY_CLIENT_ID)];
+    // helm only needs the kubeconfig; kubelogin is needed only when the kubeconfig names it.
+    if spec.aks.authentication == ClusterAuthentication::EntraId {
+        steps.push(Step::run(
+            "Install kubelogin",
             &format!(
                 "mkdir -p \"$HOME/.local/bin\"\naz aks install-cli --client-version {KUBECTL_VERSION} --kubelogin-version {KUBELOGIN_VERSION} \\\n  --install-location \"$HOME/.local/bin/kubectl\" --kubelogin-install-location \"$HOME/.local/bin/kubelogin\"\necho \"$HOME/.local/bin\" >> \"$GITHUB_PATH\""
             ),
-        ),
+        ));
+    }
+    steps.extend([
         Step::run("Get cluster credentials", credentials)
             .env("RESOURCE_GROUP", expr(&format!("vars.{}", variables::RESOURCE_GROUP_NAME)))
             .env("CLUSTER", expr(&format!("vars.{}", variables::AKS_NAME))),
@@ -188,7 +191,8 @@ fn deploy_push(spec: &StackSpec) -> Job {
   --set-string image.repository="$IMAGE_REPOSITORY" \
   --set-string image.tag="$VERSION""#,
         ),
-    ];
+    ]);
+    job.steps = steps;
     job
 }
 

@@ -112,7 +112,10 @@ pub fn render(spec: &StackSpec) -> String {
     );
 
     heading(&mut md, "Set the repository variables from the Terraform outputs");
-    let _ = writeln!(md, "The workflows log in through OIDC with these ids; no secret is stored in GitHub.\n");
+    let _ = writeln!(
+        md,
+        "The workflows log in through OIDC with these ids; no secret is stored in GitHub. The repository must exist on GitHub first (`gh repo create {repo} --private`).\n"
+    );
     let _ = writeln!(md, "```sh\n{}\n```\n", variables_loop(spec));
     let _ = writeln!(md, "| Variable | Terraform output |\n| --- | --- |");
     for variable in repository_variables(spec) {
@@ -159,7 +162,11 @@ pub fn render(spec: &StackSpec) -> String {
     }
 
     heading(&mut md, "Deploy the first version");
-    let _ = writeln!(md, "Commit everything and push to `{branch}`; the delivery workflow does the rest.\n");
+    let _ = writeln!(
+        md,
+        "Commit everything, including the spec as `{}`, and push to `{branch}`; the delivery workflow does the rest.\n",
+        spec.delivery.spec_file
+    );
     let _ = writeln!(
         md,
         "```sh\ngit add --all\ngit commit --message \"Deploy {app} with stackgen\"\ngit push origin {branch}\ngh run watch --repo {repo}\n```\n"
@@ -167,7 +174,7 @@ pub fn render(spec: &StackSpec) -> String {
     if gitops {
         let _ = writeln!(
             md,
-            "The workflow tags the commit `v0.0.1`, pushes the image and commits `{}`; Argo CD syncs it within a few minutes:\n\n```sh\nkubectl get application {app} --namespace {}\n```\n",
+            "The workflow tags the commit `v0.0.1`, pushes the image and commits `{}` to `{branch}` (if `{branch}` is protected, let GitHub Actions bypass the rule for that push); Argo CD syncs it within a few minutes:\n\n```sh\nkubectl get application {app} --namespace {}\n```\n",
             image_values_file(spec),
             spec.delivery.argocd.namespace
         );
