@@ -27,6 +27,10 @@ pub struct App {
     /// Version of the generated chart.
     #[serde(default = "default_chart_version")]
     pub chart_version: String,
+    /// Version of the app the chart deploys (its `appVersion`, and the image tag when the
+    /// release sets none); defaults to `chart_version`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub app_version: Option<String>,
     /// Replicas when autoscaling is off; the minimum when it is on.
     #[serde(default = "default_replicas")]
     pub replicas: u32,
@@ -49,6 +53,11 @@ impl App {
     /// The image repository, given the registry's login server.
     pub fn image_repository(&self, login_server: &str) -> String {
         self.image_repository.clone().unwrap_or_else(|| format!("{login_server}/{}", self.name))
+    }
+
+    /// The chart's `appVersion`: [`App::app_version`], else the chart version.
+    pub fn app_version(&self) -> &str {
+        self.app_version.as_deref().unwrap_or(&self.chart_version)
     }
 
     /// Pushes every rule broken.
@@ -90,6 +99,20 @@ impl App {
             }
         }
         rules::semver(&self.chart_version, &at.key("chart_version"), diagnostics);
+        if let Some(version) = &self.app_version {
+            // It doubles as the default image tag, so it must be a valid tag.
+            let ok = !version.is_empty()
+                && version.len() <= 128
+                && !version.starts_with(['.', '-'])
+                && version.chars().all(|c| c.is_ascii_alphanumeric() || "._-".contains(c));
+            if !ok {
+                diagnostics.push(
+                    at.key("app_version"),
+                    "image-tag",
+                    format!("must be a valid image tag (1–128 letters, digits, . _ -, not starting with . or -), got {version:?}"),
+                );
+            }
+        }
         diagnostics.check_range(at.key("replicas"), self.replicas, 1, 100);
     }
 }
