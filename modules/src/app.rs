@@ -116,3 +116,41 @@ impl App {
         diagnostics.check_range(at.key("replicas"), self.replicas, 1, 100);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn app(app_version: Option<&str>) -> App {
+        App {
+            name: "hello".to_owned(),
+            port: 5000,
+            host: "app.example.com".to_owned(),
+            path_prefix: "/".to_owned(),
+            image_repository: None,
+            chart_version: "1.2.3".to_owned(),
+            app_version: app_version.map(str::to_owned),
+            replicas: 2,
+        }
+    }
+
+    fn rules(app: &App) -> Vec<(String, &'static str)> {
+        let mut diagnostics = Diagnostics::new();
+        app.validate_at(&FieldPath::root().key("app"), &mut diagnostics);
+        diagnostics.iter().map(|d| (d.path.to_string(), d.rule)).collect()
+    }
+
+    #[test]
+    fn app_version_defaults_to_the_chart_version() {
+        assert_eq!(app(None).app_version(), "1.2.3");
+        assert_eq!(app(Some("2024.05.1-rc_1")).app_version(), "2024.05.1-rc_1");
+    }
+
+    #[test]
+    fn app_version_must_be_an_image_tag() {
+        assert_eq!(rules(&app(Some("v1.0.0"))), []);
+        for bad in ["", "-x", ".x", "1 2", "a:b", &"x".repeat(129)] {
+            assert_eq!(rules(&app(Some(bad))), [("app.app_version".to_owned(), "image-tag")], "{bad:?}");
+        }
+    }
+}
