@@ -65,6 +65,7 @@ pub struct RootOptions {
 pub fn render_modules(root: &RootOptions, modules: &[&dyn Module], generated: &mut Generated) -> Result<(), GenerateError> {
     let mut stack = StackContext::new(root.settings.clone());
     let mut rendered: Vec<(String, RenderedModule)> = Vec::new();
+    let mut comments: BTreeMap<String, crate::hclfmt::Comments> = BTreeMap::new();
     for module in modules {
         let name = module.name().to_owned();
         if stack.has_module(&name) {
@@ -75,13 +76,25 @@ pub fn render_modules(root: &RootOptions, modules: &[&dyn Module], generated: &m
         check_inputs(&name, &output)?;
         stack.declare(&name, &output);
         generated.warnings.extend(output.warnings.iter().cloned());
+        let notes = comments.entry(name.clone()).or_default();
+        for comment in module.comments() {
+            notes.add(&comment.address, &comment.text);
+        }
         rendered.push((name, output));
     }
 
     for (name, module) in &rendered {
         let dir = format!("terraform/modules/{name}");
         generated.files.insert(&format!("{dir}/terraform.tf"), hcl_file(&terraform_block(&module.providers, None)))?;
-        generated.files.insert(&format!("{dir}/main.tf"), hcl_file(&module.main))?;
+        let main = match comments.get(name) {
+            Some(notes) if !notes.is_empty() => {
+                let text = crate::hclfmt::to_terraform_string_with_comments(&module.main, notes)
+                    .map_err(|e| GenerateError::Artifact { what: format!("{dir}/main.tf"), message: e.to_string() })?;
+                with_header(&text)
+            }
+            _ => hcl_file(&module.main),
+        };
+        generated.files.insert(&format!("{dir}/main.tf"), main)?;
         generated.files.insert(&format!("{dir}/variables.tf"), hcl_file(&variables_body(&module.variables)))?;
         generated.files.insert(&format!("{dir}/outputs.tf"), hcl_file(&outputs_body(&module.outputs)))?;
     }
@@ -306,7 +319,10 @@ fn outputs_body(outputs: &[Output]) -> Body {
 
 /// The generated-file header, a blank line, then `terraform fmt`-identical text.
 pub fn hcl_file(body: &Body) -> Vec<u8> {
-    let text = crate::hclfmt::to_terraform_string(body);
+    with_header(&crate::hclfmt::to_terraform_string(body))
+}
+
+fn with_header(text: &str) -> Vec<u8> {
     let text = if text.trim().is_empty() { String::new() } else { format!("\n{text}") };
     let mut out = crate::hclfmt::with_header("#", &text);
     if !out.ends_with('\n') {

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use crate::common::{placement_attributes, placement_inputs, placement_variables};
 use crate::diagnostics::{Diagnostics, FieldPath};
 use crate::hcl_util::{call, matches_regex, string, strings, traversal, var};
-use crate::module::{Module, Output, ProviderRequirement, RenderError, RenderedModule, StackContext, Variable};
+use crate::module::{BlockComment, Module, Output, ProviderRequirement, RenderError, RenderedModule, StackContext, Variable};
 
 /// The one container registry of the stack. One GitHub repository pushes to exactly this registry.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
@@ -83,6 +83,26 @@ impl Module for AcrModule<'_> {
         self.spec.validate_at(at, diagnostics);
     }
 
+    fn comments(&self) -> Vec<BlockComment> {
+        let skip = |id: &str, reason: &str| BlockComment::checkov_skip("azurerm_container_registry", "this", id, reason);
+        let premium = self.spec.sku == AcrSku::Premium;
+        let mut comments = vec![
+            skip("CKV_AZURE_139", "GitHub-hosted runners push over the internet; private endpoints need self-hosted runners"),
+            skip("CKV_AZURE_164", "images are scanned with Trivy before push; signing is not part of this pipeline yet"),
+            skip("CKV_AZURE_165", "single-region stack: nothing to replicate to"),
+            skip("CKV_AZURE_166", "quarantine holds every push until an external scanner releases it; CI scans with Trivy before pushing"),
+        ];
+        if premium {
+            comments.push(skip("CKV_AZURE_233", "zone redundancy is fixed at creation and not offered in every region; enable it by hand where it is"));
+            comments.push(skip("CKV_AZURE_237", "dedicated data endpoints only matter behind a firewall allow-list"));
+        } else {
+            for id in ["CKV_AZURE_167", "CKV_AZURE_233", "CKV_AZURE_237"] {
+                comments.push(skip(id, "needs the Premium SKU; acr.sku is not Premium"));
+            }
+        }
+        comments
+    }
+
     fn render(&self, stack: &StackContext) -> Result<RenderedModule, RenderError> {
         let mut registry = Block::builder("resource").add_label("azurerm_container_registry").add_label("this");
         registry = registry.add_attribute(("name", var("name")));
@@ -92,9 +112,10 @@ impl Module for AcrModule<'_> {
         let registry = registry
             .add_attribute(("sku", var("sku")))
             .add_attribute(("admin_enabled", false))
-            .add_attribute(("anonymous_pull_enabled", false))
-            .add_attribute(("tags", var("tags")))
-            .build();
+            .add_attribute(("anonymous_pull_enabled", false));
+        // Untagged manifests pile up with every push; Premium can clean them up.
+        let registry = if self.spec.sku == AcrSku::Premium { registry.add_attribute(("retention_policy_in_days", 7)) } else { registry };
+        let registry = registry.add_attribute(("tags", var("tags"))).build();
         let pull = Block::builder("resource")
             .add_label("azurerm_role_assignment")
             .add_label("kubelet_acr_pull")

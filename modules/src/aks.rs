@@ -9,7 +9,7 @@ use crate::diagnostics::{Diagnostics, FieldPath};
 use crate::hcl_util::{
     call, matches_regex, string, strings, traversal, traversal_steps, var, Step,
 };
-use crate::module::{Module, Output, ProviderRequirement, RenderError, RenderedModule, StackContext, Variable};
+use crate::module::{BlockComment, Module, Output, ProviderRequirement, RenderError, RenderedModule, StackContext, Variable};
 use crate::rules;
 
 /// The AKS cluster.
@@ -278,6 +278,31 @@ impl Module for AksModule<'_> {
 
     fn validate(&self, at: &FieldPath, diagnostics: &mut Diagnostics) {
         self.spec.validate_at(at, diagnostics);
+    }
+
+    fn comments(&self) -> Vec<BlockComment> {
+        let skip = |id: &str, reason: &str| BlockComment::checkov_skip("azurerm_kubernetes_cluster", "this", id, reason);
+        let mut comments = vec![
+            skip("CKV_AZURE_115", "a private API server is unreachable from GitHub-hosted runners and workstations; restrict it with aks.api_server_authorized_ip_ranges"),
+            skip("CKV_AZURE_117", "a disk encryption set needs a customer-managed key in Key Vault; disks are encrypted at rest with platform-managed keys"),
+            skip("CKV_AZURE_226", "ephemeral OS disks depend on the VM size's cache; managed OS disks work with every size"),
+            skip("CKV_AZURE_227", "encryption at host needs the EncryptionAtHost feature registered on the subscription"),
+            skip("CKV_AZURE_232", "one node pool: the system pool also runs the workload"),
+            skip("CKV_AZURE_172", "the Key Vault secrets provider add-on is not enabled, so there is nothing to rotate"),
+        ];
+        if self.log_analytics.is_none() {
+            comments.push(skip("CKV_AZURE_4", "no Log Analytics workspace in this stack; add one with AksModule::with_log_analytics"));
+        }
+        if self.spec.api_server_authorized_ip_ranges.is_empty() {
+            comments.push(skip("CKV_AZURE_6", "GitHub-hosted runners have no fixed IPs; list yours in aks.api_server_authorized_ip_ranges"));
+        }
+        if self.spec.sku_tier != SkuTier::Standard {
+            comments.push(skip("CKV_AZURE_170", "aks.sku_tier chosen in the spec instead of Standard"));
+        }
+        if self.spec.authentication == ClusterAuthentication::LocalAccounts {
+            comments.push(skip("CKV_AZURE_141", "local accounts kept on purpose: aks.authentication is local_accounts"));
+        }
+        comments
     }
 
     fn render(&self, stack: &StackContext) -> Result<RenderedModule, RenderError> {

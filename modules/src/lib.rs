@@ -22,5 +22,5 @@ pub mod spec;
 pub mod stack;
 
 pub use diagnostics::{Diagnostic, Diagnostics, FieldPath, Location};
-pub use module::{Module, Output, ProviderRequirement, RenderError, RenderedModule, StackContext, StackSettings, Variable};
+pub use module::{BlockComment, Module, Output, ProviderRequirement, RenderError, RenderedModule, StackContext, StackSettings, Variable};
 pub use spec::StackSpec;

@@ -22,6 +22,36 @@ pub trait Module {
     /// The child module and the inputs the root passes to it. Outputs of modules added earlier are
     /// reachable through `stack`.
     fn render(&self, stack: &StackContext) -> Result<RenderedModule, RenderError>;
+
+    /// Comments placed as the first lines inside blocks of the module's `main.tf`: the security
+    /// posture as data (`#checkov:skip=CKV_…:why` inside the resource it relaxes) and the why of
+    /// non-obvious settings. None by default.
+    fn comments(&self) -> Vec<BlockComment> {
+        Vec::new()
+    }
+}
+
+/// One comment line inside a block of a module's `main.tf`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BlockComment {
+    /// The block's address: its type and labels joined by `.`, such as
+    /// `resource.azurerm_kubernetes_cluster.this`; nested blocks extend it.
+    pub address: String,
+    /// The comment, without `#`.
+    pub text: String,
+}
+
+impl BlockComment {
+    /// A comment inside the resource `resource_type.name`.
+    pub fn resource(resource_type: &str, name: &str, text: impl Into<String>) -> Self {
+        Self { address: format!("resource.{resource_type}.{name}"), text: text.into() }
+    }
+
+    /// `checkov:skip=<id>:<reason>` inside the resource `resource_type.name`: a deliberate,
+    /// explained exception that scanners and reviewers both read.
+    pub fn checkov_skip(resource_type: &str, name: &str, id: &str, reason: &str) -> Self {
+        Self::resource(resource_type, name, format!("checkov:skip={id}:{reason}"))
+    }
 }
 
 /// Why a module could not render. These are bugs in a module's wiring, not user mistakes.

@@ -88,3 +88,19 @@ pub fn snapshot_dir(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
     files.sort();
     files
 }
+
+/// A tool installed by `scripts/install-tools` under `$STACKGEN_TOOLS` (default `<repo>/.tools`),
+/// such as `checkov/bin/checkov`; `None` with a printed reason when absent, a failure when
+/// `STACKGEN_REQUIRE_TOOLS=1`.
+#[track_caller]
+pub fn installed_tool(relative: &str) -> Option<PathBuf> {
+    let tools = std::env::var_os("STACKGEN_TOOLS").map(PathBuf::from).unwrap_or_else(|| repo_root().join(".tools"));
+    let path = tools.join(relative);
+    if path.is_file() {
+        return Some(path);
+    }
+    let why = format!("{} is not installed (run `bash scripts/install-tools`)", path.display());
+    assert!(std::env::var("STACKGEN_REQUIRE_TOOLS").as_deref() != Ok("1"), "STACKGEN_REQUIRE_TOOLS=1 but {why}");
+    eprintln!("SKIPPED: {why}");
+    None
+}
