@@ -134,6 +134,56 @@ fn values_and_chart_metadata_carry_the_spec() {
     }
 }
 
+/// Leaf paths of a values tree with the JSON type of each leaf.
+fn leaf_types(value: &Value, prefix: &str, out: &mut Vec<(String, &'static str)>) {
+    match value {
+        Value::Object(map) if !map.is_empty() => {
+            for (key, inner) in map {
+                leaf_types(inner, &if prefix.is_empty() { key.clone() } else { format!("{prefix}.{key}") }, out);
+            }
+        }
+        other => out.push((
+            prefix.to_owned(),
+            match other {
+                Value::Null => "null",
+                Value::Bool(_) => "boolean",
+                Value::Number(_) => "number",
+                Value::String(_) => "string",
+                Value::Array(_) => "array",
+                Value::Object(_) => "object",
+            },
+        )),
+    }
+}
+
+#[test]
+fn values_keep_the_names_and_types_helm_create_users_know() {
+    let Some(python) = python("the helm create comparison") else { return };
+    let dir = tempfile::tempdir().expect("tempdir");
+    let scaffold = driver(&python, &[json!({"op": "create_values", "directory": dir.path()})]).remove(0);
+    let mut expected = Vec::new();
+    leaf_types(&scaffold, "", &mut expected);
+    assert!(expected.len() > 30, "helm create scaffolded values: {scaffold}");
+    // Deliberate departures: the ingress serves the spec's one host and path prefix, and the
+    // stack's ingress controller is NGINX, not a Gateway API implementation.
+    let departures = ["ingress.hosts", "httpRoute."];
+    let (_, spec) = examples().into_iter().next().expect("an example");
+    let ours = serde_json::to_value(ChartValues::from_spec(&spec)).expect("values");
+    for (path, kind) in expected {
+        if departures.iter().any(|d| path.starts_with(d)) {
+            continue;
+        }
+        // A key helm create leaves empty ({}), such as resources, may be a filled mapping here.
+        let found = path.split('.').try_fold(&ours, |v, key| v.get(key));
+        let found_kind = found.map(|v| {
+            let mut leaves = Vec::new();
+            leaf_types(v, "", &mut leaves);
+            if leaves.len() == 1 && leaves[0].0.is_empty() { leaves[0].1 } else { "object" }
+        });
+        assert_eq!(found_kind, Some(kind), "helm create's `{path}` ({kind})");
+    }
+}
+
 /// Renders the chart of each example in a few ways with Helm's Go SDK.
 struct Scenario {
     name: &'static str,
@@ -161,6 +211,8 @@ fn scenarios() -> Vec<Scenario> {
                 "fullnameOverride": "custom", "image": {"digest": format!("sha256:{}", "a".repeat(64))},
                 "tests": {"image": {"digest": format!("sha256:{}", "b".repeat(64))}},
                 "env": {"LOG_FORMAT": "text", "PORT": "1"},
+                "volumes": [{"name": "cache", "emptyDir": {"sizeLimit": "1Gi"}}],
+                "volumeMounts": [{"name": "cache", "mountPath": "/var/cache/app"}],
             }),
         },
         Scenario {
@@ -276,9 +328,16 @@ fn helm_lint_strict_reports_nothing_and_catches_a_broken_chart() {
         assert!(messages.is_empty(), "{label}: helm lint --strict: {messages:#?}");
         assert_eq!(result["errors"].as_array().map(Vec::len).unwrap_or_default(), 0, "{label}: {result:#}");
     }
+    let errors: Vec<&str> = broken_result["messages"]
+        .as_array()
+        .expect("messages")
+        .iter()
+        .filter(|m| m["severity"] == 3)
+        .filter_map(|m| m["error"].as_str())
+        .collect();
     assert!(
-        broken_result.to_string().contains("replicaCount"),
-        "lint must reject a values.yaml that breaks the schema, got {broken_result:#}"
+        errors.iter().any(|e| e.contains("/replicaCount")),
+        "lint must report the values.yaml that breaks the schema as an error, got {broken_result:#}"
     );
 }
 
@@ -385,6 +444,10 @@ fn renders_every_resource_wired_to_the_release_and_the_spec() {
             }
             None => assert_eq!(image, format!("{}:{}", r.spec.image_repository(), app.app_version()), "{label}"),
         }
+        let extra_volumes = r.values.get("volumes").and_then(Value::as_array).map(Vec::len).unwrap_or_default();
+        assert_eq!(pod["spec"]["volumes"][0]["name"], "tmp", "{label}");
+        assert_eq!(pod["spec"]["volumes"].as_array().map(Vec::len), Some(1 + extra_volumes), "{label}");
+        assert_eq!(container["volumeMounts"].as_array().map(Vec::len), Some(1 + extra_volumes), "{label}");
         let autoscaling = enabled(&["autoscaling", "enabled"], false);
         assert_eq!(deployment["spec"].get("replicas").is_none(), autoscaling, "{label}: replicas left to the HPA");
         if !autoscaling {

@@ -59,6 +59,10 @@ pub struct ChartValues {
     pub pod_disruption_budget: PodDisruptionBudget,
     /// A NetworkPolicy admitting traffic only from the ingress controller and this release's clients.
     pub network_policy: NetworkPolicy,
+    /// Extra volumes for the pods (Kubernetes `Volume` objects), besides the chart's `/tmp`.
+    pub volumes: Vec<serde_json::Value>,
+    /// Extra mounts for the container (Kubernetes `VolumeMount` objects).
+    pub volume_mounts: Vec<serde_json::Value>,
     /// Node labels the pods must match.
     pub node_selector: BTreeMap<String, String>,
     /// Tolerations for the pods (Kubernetes `Toleration` objects).
@@ -454,6 +458,8 @@ impl ChartValues {
                 ingress_controller_namespace: spec.ingress.namespace.clone(),
                 extra_from: Vec::new(),
             },
+            volumes: Vec::new(),
+            volume_mounts: Vec::new(),
             node_selector: BTreeMap::new(),
             tolerations: Vec::new(),
             affinity: serde_json::Map::new(),

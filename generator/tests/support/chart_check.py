@@ -13,6 +13,8 @@ test pays for one interpreter and one Helm library load. Each request is an obje
     result: {"ok": bool, "error": message or null}
 - {"op": "kubernetes_validate", "documents": [...], "version": "1.33.0"}
     kubernetes-validate in strict mode on each document; result: {"errors": [message, ...]}
+- {"op": "create_values", "directory": DIR}
+    The default values of the chart `helm create` scaffolds (written under DIR).
 - {"op": "nginx_rewrite", "path": REGEX, "target": "/$2", "urls": [...]}
     How ingress-nginx treats each URL under `location ~* "^REGEX"` with
     `rewrite "(?i)REGEX" TARGET break;`; result: {"rewritten": [new path or null, ...]}
@@ -107,7 +109,13 @@ def nginx_rewrite(request):
     return {"rewritten": rewritten}
 
 
+def create_values(request):
+    with helm.Chart.create("scaffold", request["directory"]) as chart:
+        return chart.values
+
+
 OPS = {
+    "create_values": create_values,
     "lint": lint,
     "render": render,
     "validate_schema": validate_schema,
