@@ -53,14 +53,14 @@ impl Module for MisWired {
 #[test]
 fn a_custom_module_s_rules_and_wiring_are_checked() {
     let spec = parse_and_validate(DEFAULT_SPEC, Format::Yaml).expect("default spec");
-    match generate_with(&spec, |stack| stack.add(Broken)) {
+    match generate_with(&spec, |stack| stack.push(Broken)) {
         Err(GenerateError::Invalid(diagnostics)) => {
             let rendered = diagnostics.to_string();
             assert!(rendered.contains("broken.size [range]: must be between 1 and 3, got 9"), "{rendered}");
         }
         other => panic!("expected the module's rule to fail, got {other:?}"),
     }
-    match generate_with(&spec, |stack| stack.add(MisWired)) {
+    match generate_with(&spec, |stack| stack.push(MisWired)) {
         Err(GenerateError::Render(RenderError::UnknownOutput { module, target, output })) => {
             assert_eq!((module.as_str(), target.as_str(), output.as_str()), ("miswired", "aks", "no_such_output"));
         }

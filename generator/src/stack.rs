@@ -37,7 +37,7 @@ impl<'a> Stack<'a> {
 
     /// Appends a module; it may refer to outputs of every module before it.
     #[must_use]
-    pub fn add(mut self, module: impl Module + 'a) -> Self {
+    pub fn push(mut self, module: impl Module + 'a) -> Self {
         let at = FieldPath::root().key(module.name());
         self.modules.push((at, Box::new(module)));
         self
@@ -58,7 +58,7 @@ impl<'a> Stack<'a> {
     pub fn replace(mut self, module: impl Module + 'a) -> Self {
         match self.modules.iter().position(|(_, m)| m.name() == module.name()) {
             Some(index) => self.modules[index].1 = Box::new(module),
-            None => return self.add(module),
+            None => return self.push(module),
         }
         self
     }

@@ -123,6 +123,23 @@ pub fn type_expr(text: &str) -> Expression {
     }
 }
 
+/// A binary operation `lhs op rhs`.
+pub fn binary(lhs: Expression, operator: hcl::expr::BinaryOperator, rhs: Expression) -> Expression {
+    Expression::from(hcl::expr::Operation::Binary(hcl::expr::BinaryOp::new(lhs, operator, rhs)))
+}
+
+/// `a && b && ...`
+pub fn all_of(conditions: impl IntoIterator<Item = Expression>) -> Expression {
+    let mut conditions = conditions.into_iter();
+    let first = conditions.next().unwrap_or(Expression::Bool(true));
+    conditions.fold(first, |acc, next| binary(acc, hcl::expr::BinaryOperator::And, next))
+}
+
+/// `can(regex("<pattern>", <value>))`
+pub fn matches_regex(pattern: &str, value: Expression) -> Expression {
+    call("can", [call("regex", [string(pattern), value])])
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -152,21 +169,4 @@ mod tests {
         assert!(!is_identifier("kubernetes.io/role"));
         assert!(!is_identifier("1abc"));
     }
-}
-
-/// A binary operation `lhs op rhs`.
-pub fn binary(lhs: Expression, operator: hcl::expr::BinaryOperator, rhs: Expression) -> Expression {
-    Expression::from(hcl::expr::Operation::Binary(hcl::expr::BinaryOp::new(lhs, operator, rhs)))
-}
-
-/// `a && b && ...`
-pub fn all_of(conditions: impl IntoIterator<Item = Expression>) -> Expression {
-    let mut conditions = conditions.into_iter();
-    let first = conditions.next().unwrap_or(Expression::Bool(true));
-    conditions.fold(first, |acc, next| binary(acc, hcl::expr::BinaryOperator::And, next))
-}
-
-/// `can(regex("<pattern>", <value>))`
-pub fn matches_regex(pattern: &str, value: Expression) -> Expression {
-    call("can", [call("regex", [string(pattern), value])])
 }
