@@ -691,6 +691,7 @@ fn values_schema_accepts_the_defaults_and_rejects_wrong_types_and_unknown_keys()
             ("unknown top-level key", json!({"replicas": 3}), Some("replicas")),
             ("unknown nested key", json!({"image": {"repo": "x"}}), Some("repo")),
             ("privileged port", json!({"service": {"targetPort": 80}}), Some("targetPort")),
+            ("list item that is no object", json!({"tolerations": ["NoSchedule"]}), Some("tolerations")),
             ("bad path prefix", json!({"ingress": {"pathPrefix": "/app/"}}), Some("pathPrefix")),
             (
                 "unknown seccomp type",

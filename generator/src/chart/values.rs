@@ -60,12 +60,15 @@ pub struct ChartValues {
     /// A NetworkPolicy admitting traffic only from the ingress controller and this release's clients.
     pub network_policy: NetworkPolicy,
     /// Extra volumes for the pods (Kubernetes `Volume` objects), besides the chart's `/tmp`.
+    #[schemars(schema_with = "objects")]
     pub volumes: Vec<serde_json::Value>,
     /// Extra mounts for the container (Kubernetes `VolumeMount` objects).
+    #[schemars(schema_with = "objects")]
     pub volume_mounts: Vec<serde_json::Value>,
     /// Node labels the pods must match.
     pub node_selector: BTreeMap<String, String>,
     /// Tolerations for the pods (Kubernetes `Toleration` objects).
+    #[schemars(schema_with = "objects")]
     pub tolerations: Vec<serde_json::Value>,
     /// Affinity rules for the pods (a Kubernetes `Affinity` object).
     pub affinity: serde_json::Map<String, serde_json::Value>,
@@ -97,6 +100,11 @@ fn image_tag_schema(_: &mut SchemaGenerator) -> Schema {
         "type": ["string", "integer"],
         "pattern": "^([A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?$",
     })
+}
+
+/// A list of Kubernetes objects passed through to the manifests: each item must be a mapping.
+fn objects(_: &mut SchemaGenerator) -> Schema {
+    json_schema!({"type": "array", "items": {"type": "object"}})
 }
 
 /// `imagePullPolicy`.
@@ -349,6 +357,7 @@ pub struct NetworkPolicy {
     #[schemars(regex(pattern = r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"))]
     pub ingress_controller_namespace: String,
     /// More peers admitted to the `http` port (Kubernetes `NetworkPolicyPeer` objects).
+    #[schemars(schema_with = "objects")]
     pub extra_from: Vec<serde_json::Value>,
 }
 
