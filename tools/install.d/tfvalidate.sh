@@ -63,4 +63,5 @@ for version_file in "$schemas"/*.version; do
 done
 rm -rf "$plugins"
 mv "$plugins.new" "$plugins"
-echo "tfvalidate: $(ls "$schemas"/*.json | wc -l) provider schemas in ${schemas#"$root"/}, plugins in ${plugins#"$root"/}"
+count="$(find "$schemas" -maxdepth 1 -name '*.json' | wc -l)"
+echo "tfvalidate: $count provider schemas in ${schemas#"$root"/}, plugins in ${plugins#"$root"/}"
