@@ -119,6 +119,7 @@ fn values_and_chart_metadata_carry_the_spec() {
         assert_eq!(chart["name"], app.name.as_str());
         assert_eq!(chart["version"], app.chart_version.as_str());
         assert_eq!(chart["appVersion"], app.app_version());
+        assert_eq!(chart["sources"], json!([format!("https://github.com/{}", spec.github.repo)]));
 
         let readme = &files.iter().find(|(p, _)| p == "README.md").expect("README.md").1;
         let install = format!(
@@ -181,6 +182,40 @@ fn values_keep_the_names_and_types_helm_create_users_know() {
             if leaves.len() == 1 && leaves[0].0.is_empty() { leaves[0].1 } else { "object" }
         });
         assert_eq!(found_kind, Some(kind), "helm create's `{path}` ({kind})");
+    }
+}
+
+#[test]
+fn templates_are_what_helm_create_makes_of_them_as_a_starter() {
+    let Some(python) = python("the helm starter comparison") else { return };
+    // The template assets, unsubstituted, laid out as a Helm starter chart.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let starter = dir.path().join("starter");
+    let assets = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/chart/templates");
+    let mut count = 0;
+    for entry in walkdir::WalkDir::new(&assets) {
+        let entry = entry.expect("walk");
+        if entry.file_type().is_file() {
+            let target = starter.join("templates").join(entry.path().strip_prefix(&assets).expect("inside"));
+            std::fs::create_dir_all(target.parent().expect("parent")).expect("mkdir");
+            std::fs::copy(entry.path(), target).expect("copy");
+            count += 1;
+        }
+    }
+    std::fs::write(starter.join("Chart.yaml"), "apiVersion: v2\nname: <CHARTNAME>\nversion: 0.1.0\n").expect("write");
+    std::fs::write(starter.join("values.yaml"), "{}\n").expect("write");
+    for (example, spec) in examples() {
+        let out = dir.path().join(&example);
+        std::fs::create_dir_all(&out).expect("mkdir");
+        let request = json!({"op": "create_from", "name": spec.app.name, "directory": out, "starter": starter});
+        let scaffolded = driver(&python, &[request]).remove(0);
+        let ours: serde_json::Map<String, Value> = chart_files(&spec)
+            .into_iter()
+            .filter(|(path, _)| path.starts_with("templates/"))
+            .map(|(path, text)| (path, Value::String(text)))
+            .collect();
+        assert_eq!(ours.len(), count, "{example}: every asset is a template of the chart");
+        assert_eq!(Value::Object(ours), scaffolded, "{example}");
     }
 }
 

@@ -15,6 +15,8 @@ test pays for one interpreter and one Helm library load. Each request is an obje
     kubernetes-validate in strict mode on each document; result: {"errors": [message, ...]}
 - {"op": "create_values", "directory": DIR}
     The default values of the chart `helm create` scaffolds (written under DIR).
+- {"op": "create_from", "name": NAME, "directory": DIR, "starter": STARTER_DIR}
+    helm create --starter: the templates Helm scaffolds from a starter; result: {path: text}
 - {"op": "nginx_rewrite", "path": REGEX, "target": "/$2", "urls": [...]}
     How ingress-nginx treats each URL under `location ~* "^REGEX"` with
     `rewrite "(?i)REGEX" TARGET break;`; result: {"rewritten": [new path or null, ...]}
@@ -114,7 +116,13 @@ def create_values(request):
         return chart.values
 
 
+def create_from(request):
+    with helm.Chart.create_from(request["name"], request["directory"], request["starter"]) as chart:
+        return {template["name"]: template["data"] for template in chart.templates}
+
+
 OPS = {
+    "create_from": create_from,
     "create_values": create_values,
     "lint": lint,
     "render": render,
