@@ -74,11 +74,16 @@ impl State {
 
     /// A new request id: 32 hex digits, unique within the process and, with overwhelming
     /// probability, across processes.
-    fn new_request_id(&self) -> String {
+    fn new_request_id(&self) -> HeaderValue {
         let n = self.id_counter.fetch_add(1, Ordering::Relaxed);
         // splitmix64 is a bijection, so distinct counters give distinct ids; it also keeps ids
         // from revealing how many requests the pod has served.
-        format!("{:016x}{:016x}", self.id_seed, splitmix64(self.id_seed ^ n))
+        let id = (u128::from(self.id_seed) << 64) | u128::from(splitmix64(self.id_seed ^ n));
+        let mut hex = [0u8; 32];
+        for (i, digit) in hex.iter_mut().enumerate() {
+            *digit = b"0123456789abcdef"[((id >> (124 - 4 * i)) & 0xf) as usize];
+        }
+        HeaderValue::from_bytes(&hex).unwrap_or(HeaderValue::from_static("invalid"))
     }
 }
 
@@ -290,14 +295,14 @@ where
             let start = Instant::now();
             state.in_flight.fetch_add(1, Ordering::Relaxed);
             let _in_flight = InFlight(&state.in_flight);
-            let request_id = incoming_request_id(req.headers()).unwrap_or_else(|| {
-                HeaderValue::try_from(state.new_request_id()).unwrap_or(HeaderValue::from_static("invalid"))
-            });
+            let request_id = incoming_request_id(req.headers()).unwrap_or_else(|| state.new_request_id());
+            let method = req.method().clone();
+            let uri = req.uri().clone();
             let (parts, body) = req.into_parts();
             let cfg = &state.config;
             let mut resp = match read_body(body, cfg.max_body_bytes, cfg.read_timeout).await {
                 Ok(bytes) => {
-                    let req = Request::from_parts(parts.clone(), Full::new(bytes));
+                    let req = Request::from_parts(parts, Full::new(bytes));
                     match tower_service::Service::call(&mut routes, req).await {
                         Ok(resp) => resp,
                         Err(never) => match never {},
@@ -317,16 +322,16 @@ where
             };
             let route = resp.extensions().get::<RouteLabel>().map_or("unmatched", |r| r.0);
             let headers = resp.headers_mut();
+            headers.reserve(SECURITY_HEADERS.len() + 1);
             for (name, value) in SECURITY_HEADERS {
                 headers.insert(name, value);
             }
             headers.insert(REQUEST_ID, request_id.clone());
             let took = start.elapsed();
             let status = resp.status().as_u16();
-            let method = method_label(&parts.method);
-            state.metrics.observe(route, method, status, took);
+            state.metrics.observe(route, method_label(&method), status, took);
             if cfg.access_log {
-                log_access(&state.logger, &parts.method, &parts.uri, status, took, &request_id, peer);
+                log_access(&state.logger, &method, &uri, status, took, &request_id, peer);
             }
             Ok(resp)
         })
@@ -342,7 +347,6 @@ fn log_access(
     request_id: &HeaderValue,
     peer: SocketAddr,
 ) {
-    let peer = peer.to_string();
     logger.info(
         "request",
         &[
@@ -352,7 +356,7 @@ fn log_access(
             ("status", Value::U64(u64::from(status))),
             ("latency_ms", Value::F64(took.as_secs_f64() * 1000.0)),
             ("request_id", Value::Str(request_id.to_str().unwrap_or(""))),
-            ("peer", Value::Str(&peer)),
+            ("peer", Value::Addr(peer)),
         ],
     );
 }
@@ -381,7 +385,8 @@ mod tests {
         let logger = Logger::start(crate::config::LogFormat::Json).expect("thread");
         let config = Config::from_lookup(|_| None).expect("defaults");
         let state = State::new(config, logger);
-        let ids: std::collections::HashSet<String> = (0..10_000).map(|_| state.new_request_id()).collect();
+        let ids: std::collections::HashSet<String> =
+            (0..10_000).map(|_| state.new_request_id().to_str().expect("ASCII").to_owned()).collect();
         assert_eq!(ids.len(), 10_000);
         assert!(ids.iter().all(|id| id.len() == 32 && id.bytes().all(|b| b.is_ascii_hexdigit())));
     }

@@ -1,15 +1,17 @@
 //! Structured log lines, written to stdout by a dedicated thread.
 //!
-//! Request handlers only format a line and hand it over a bounded channel; one writer thread
-//! batches whatever has queued into a single `write` to stdout. That keeps a blocking syscall off
-//! the async workers and costs one syscall per batch instead of one per request. When stdout
-//! cannot keep up and the queue is full, lines are dropped and counted (exported in `/metrics`)
-//! rather than stalling requests.
+//! Request handlers only append a formatted line to a shared buffer; a writer thread writes the
+//! buffer out in one `write` per batch. The writer is woken only when the buffer goes from empty
+//! to non-empty, and then waits a moment for more lines, so under load there are a few hundred
+//! wake-ups and writes a second instead of one per request, and no blocking syscall runs on the
+//! async workers. If stdout cannot keep up and the buffer passes its cap, lines are dropped and
+//! counted (exported in `/metrics`) rather than stalling requests.
 
+use std::cell::RefCell;
 use std::fmt::Write as _;
 use std::io::Write as _;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::mpsc::{self, Receiver, SyncSender, TrySendError};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, mpsc};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use crate::config::LogFormat;
@@ -25,52 +27,85 @@ pub enum Value<'a> {
     F64(f64),
     /// `true` or `false`.
     Bool(bool),
+    /// A socket address, written like a string.
+    Addr(std::net::SocketAddr),
 }
 
-enum Msg {
-    Line(String),
-    Flush(mpsc::Sender<()>),
+/// Bytes buffered before new lines are dropped.
+const CAP: usize = 4 << 20;
+/// How long the writer lets lines accumulate after being woken.
+const BATCH_WINDOW: Duration = Duration::from_millis(2);
+
+#[derive(Default)]
+struct Pending {
+    data: String,
+    /// `flush` callers waiting for everything queued before them to be written.
+    flushes: Vec<mpsc::Sender<()>>,
 }
 
-/// Lines queued before the writer thread drops new ones.
-const QUEUE: usize = 16 * 1024;
+#[derive(Default)]
+struct Shared {
+    pending: Mutex<Pending>,
+    wake: Condvar,
+}
+
+impl Shared {
+    fn lock(&self) -> MutexGuard<'_, Pending> {
+        // Plain data behind the lock; a panic elsewhere leaves it usable.
+        self.pending.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
 
 /// The process logger. Cheap to share by reference; [`Logger::flush`] before exiting.
-#[derive(Debug)]
 pub struct Logger {
     format: LogFormat,
-    tx: SyncSender<Msg>,
+    shared: Arc<Shared>,
     dropped: AtomicU64,
 }
 
-impl std::fmt::Debug for Msg {
+impl std::fmt::Debug for Logger {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("Msg")
+        f.debug_struct("Logger").field("format", &self.format).finish_non_exhaustive()
     }
+}
+
+thread_local! {
+    /// Reused per thread so formatting a line does not allocate.
+    static LINE: RefCell<String> = RefCell::new(String::with_capacity(256));
 }
 
 impl Logger {
     /// Starts the writer thread.
     pub fn start(format: LogFormat) -> std::io::Result<Self> {
-        let (tx, rx) = mpsc::sync_channel(QUEUE);
-        std::thread::Builder::new().name("log-writer".into()).spawn(move || write_loop(rx))?;
-        Ok(Logger { format, tx, dropped: AtomicU64::new(0) })
+        let shared = Arc::new(Shared::default());
+        let writer = shared.clone();
+        std::thread::Builder::new().name("log-writer".into()).spawn(move || write_loop(&writer))?;
+        Ok(Logger { format, shared, dropped: AtomicU64::new(0) })
     }
 
-    /// Lines dropped because the queue was full.
+    /// Lines dropped because stdout could not keep up.
     pub fn dropped(&self) -> u64 {
         self.dropped.load(Ordering::Relaxed)
     }
 
     /// Queues one line with a timestamp, level, message and fields.
     pub fn log(&self, level: &str, msg: &str, fields: &[(&str, Value<'_>)]) {
-        let line = format_line(self.format, SystemTime::now(), level, msg, fields);
-        match self.tx.try_send(Msg::Line(line)) {
-            Ok(()) => {}
-            Err(TrySendError::Full(_) | TrySendError::Disconnected(_)) => {
+        LINE.with_borrow_mut(|line| {
+            line.clear();
+            format_line(line, self.format, SystemTime::now(), level, msg, fields);
+            let mut pending = self.shared.lock();
+            if pending.data.len() + line.len() > CAP {
+                drop(pending);
                 self.dropped.fetch_add(1, Ordering::Relaxed);
+                return;
             }
-        }
+            let was_empty = pending.data.is_empty();
+            pending.data.push_str(line);
+            drop(pending);
+            if was_empty {
+                self.shared.wake.notify_one();
+            }
+        });
     }
 
     /// An `info` line.
@@ -91,51 +126,65 @@ impl Logger {
     /// Waits (at most `timeout`) until every line queued so far is written.
     pub fn flush(&self, timeout: Duration) {
         let (done_tx, done_rx) = mpsc::channel();
-        // A blocking send: at exit every queued line matters more than latency.
-        if self.tx.send(Msg::Flush(done_tx)).is_ok() {
-            let _ = done_rx.recv_timeout(timeout);
-        }
+        self.shared.lock().flushes.push(done_tx);
+        self.shared.wake.notify_one();
+        let _ = done_rx.recv_timeout(timeout);
     }
 }
 
-fn write_loop(rx: Receiver<Msg>) {
-    let mut out = std::io::stdout().lock();
-    let mut batch = String::with_capacity(64 * 1024);
-    let mut waiting = Vec::new();
-    while let Ok(first) = rx.recv() {
-        let mut next = Some(first);
-        while let Some(msg) = next.take() {
-            match msg {
-                Msg::Line(line) => batch.push_str(&line),
-                Msg::Flush(done) => waiting.push(done),
-            }
-            if batch.len() < 256 * 1024 {
-                next = rx.try_recv().ok();
-            }
+fn write_loop(shared: &Shared) {
+    let stdout = std::io::stdout();
+    let mut batch = String::new();
+    loop {
+        let mut pending = shared.lock();
+        while pending.data.is_empty() && pending.flushes.is_empty() {
+            pending = shared.wake.wait(pending).unwrap_or_else(|p| p.into_inner());
         }
+        if pending.flushes.is_empty() {
+            // Let a burst accumulate into one write; nobody is waiting on these lines.
+            drop(pending);
+            std::thread::sleep(BATCH_WINDOW);
+            pending = shared.lock();
+        }
+        std::mem::swap(&mut pending.data, &mut batch);
+        let flushes = std::mem::take(&mut pending.flushes);
+        drop(pending);
         // A closed stdout is not worth crashing the service for; lines are best effort.
+        // The stdout lock is taken per batch: held for good, it would block anything else that
+        // prints (the test harness, a panic message).
+        let mut out = stdout.lock();
         let _ = out.write_all(batch.as_bytes()).and_then(|()| out.flush());
+        drop(out);
         batch.clear();
-        for done in waiting.drain(..) {
+        if batch.capacity() > CAP {
+            batch = String::new();
+        }
+        for done in flushes {
             let _ = done.send(());
         }
     }
 }
 
-/// Formats one log line, newline included.
-pub fn format_line(format: LogFormat, now: SystemTime, level: &str, msg: &str, fields: &[(&str, Value<'_>)]) -> String {
-    let mut line = String::with_capacity(160);
+/// Appends one log line, newline included, to `line`.
+pub fn format_line(
+    line: &mut String,
+    format: LogFormat,
+    now: SystemTime,
+    level: &str,
+    msg: &str,
+    fields: &[(&str, Value<'_>)],
+) {
     let ts = Rfc3339(now);
     match format {
         LogFormat::Json => {
             let _ = write!(line, "{{\"ts\":\"{ts}\",\"level\":\"{level}\",\"msg\":");
-            json_str(&mut line, msg);
+            json_str(line, msg);
             for (key, value) in fields {
                 line.push(',');
-                json_str(&mut line, key);
+                json_str(line, key);
                 line.push(':');
                 match value {
-                    Value::Str(s) => json_str(&mut line, s),
+                    Value::Str(s) => json_str(line, s),
                     Value::U64(n) => {
                         let _ = write!(line, "{n}");
                     }
@@ -146,6 +195,10 @@ pub fn format_line(format: LogFormat, now: SystemTime, level: &str, msg: &str, f
                     Value::Bool(b) => {
                         let _ = write!(line, "{b}");
                     }
+                    // Addresses contain nothing that needs escaping.
+                    Value::Addr(a) => {
+                        let _ = write!(line, "\"{a}\"");
+                    }
                 }
             }
             line.push('}');
@@ -155,7 +208,7 @@ pub fn format_line(format: LogFormat, now: SystemTime, level: &str, msg: &str, f
             for (key, value) in fields {
                 let _ = write!(line, " {key}=");
                 match value {
-                    Value::Str(s) if needs_quotes(s) => json_str(&mut line, s),
+                    Value::Str(s) if needs_quotes(s) => json_str(line, s),
                     Value::Str(s) => line.push_str(s),
                     Value::U64(n) => {
                         let _ = write!(line, "{n}");
@@ -166,12 +219,14 @@ pub fn format_line(format: LogFormat, now: SystemTime, level: &str, msg: &str, f
                     Value::Bool(b) => {
                         let _ = write!(line, "{b}");
                     }
+                    Value::Addr(a) => {
+                        let _ = write!(line, "{a}");
+                    }
                 }
             }
         }
     }
     line.push('\n');
-    line
 }
 
 fn needs_quotes(s: &str) -> bool {
@@ -182,19 +237,24 @@ fn needs_quotes(s: &str) -> bool {
 /// hostile request path cannot forge a log line.
 fn json_str(out: &mut String, s: &str) {
     out.push('"');
-    for c in s.chars() {
+    let mut rest = s;
+    // Copy runs of plain characters in one go; only the rare special character is escaped.
+    while let Some(i) = rest.find(|c: char| c == '"' || c == '\\' || c < ' ' || c == '\u{7f}') {
+        out.push_str(&rest[..i]);
+        let c = rest[i..].chars().next().unwrap_or_default();
         match c {
             '"' => out.push_str("\\\""),
             '\\' => out.push_str("\\\\"),
             '\n' => out.push_str("\\n"),
             '\r' => out.push_str("\\r"),
             '\t' => out.push_str("\\t"),
-            c if (c as u32) < 0x20 || c == '\u{7f}' => {
+            c => {
                 let _ = write!(out, "\\u{:04x}", c as u32);
             }
-            c => out.push(c),
         }
+        rest = &rest[i + c.len_utf8()..];
     }
+    out.push_str(rest);
     out.push('"');
 }
 
@@ -251,7 +311,9 @@ mod tests {
 
     #[test]
     fn json_lines_escape_hostile_values() {
-        let line = format_line(
+        let mut line = String::new();
+        format_line(
+            &mut line,
             LogFormat::Json,
             at(0, 0),
             "info",
@@ -261,13 +323,14 @@ mod tests {
                 ("status", Value::U64(200)),
                 ("latency_ms", Value::F64(0.12345)),
                 ("ok", Value::Bool(true)),
+                ("peer", Value::Addr("[::1]:80".parse().expect("literal"))),
             ],
         );
         assert_eq!(
             line,
             "{\"ts\":\"1970-01-01T00:00:00.000Z\",\"level\":\"info\",\"msg\":\"request\",\
              \"path\":\"/a\\\"b\\\\c\\n{\\\"level\\\":\\\"error\\\"}\\u0001\",\"status\":200,\
-             \"latency_ms\":0.123,\"ok\":true}\n"
+             \"latency_ms\":0.123,\"ok\":true,\"peer\":\"[::1]:80\"}\n"
         );
         let parsed: serde_json::Value = serde_json::from_str(line.trim_end()).expect("a JSON line");
         assert_eq!(parsed["path"], "/a\"b\\c\n{\"level\":\"error\"}\u{1}");
@@ -275,7 +338,9 @@ mod tests {
 
     #[test]
     fn text_lines_quote_only_when_needed() {
-        let line = format_line(
+        let mut line = String::new();
+        format_line(
+            &mut line,
             LogFormat::Text,
             at(0, 0),
             "warn",

@@ -68,9 +68,15 @@ fn main() -> ExitCode {
         }
     };
     let state = Arc::new(State::new(config, logger));
-    let result = runtime.block_on(async {
-        let listener = server::bind(state.config.addr).await?;
-        server::run(state.clone(), listener, started).await
+    // The accept loop runs on a worker, not on this thread, so accepting and serving a
+    // connection do not need a cross-thread hand-off (it matters with WORKERS=1).
+    let serving = state.clone();
+    let result = runtime.block_on(async move {
+        let task = tokio::spawn(async move {
+            let listener = server::bind(serving.config.addr).await?;
+            server::run(serving, listener, started).await
+        });
+        task.await.unwrap_or_else(|e| Err(std::io::Error::other(format!("server task failed: {e}"))))
     });
     let code = match result {
         // A forced stop is still the orderly end Kubernetes asked for; the warning says so.

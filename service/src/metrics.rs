@@ -1,10 +1,11 @@
 //! Request counters and latency histograms in the Prometheus text format.
 //!
 //! Hand-rolled rather than `metrics` + `metrics-exporter-prometheus`: the label set is small and
-//! fixed (route template, method, status), so one mutex-guarded map of plain counters is both the
-//! simplest and the cheapest thing per request, and the exposition format is a few lines.
+//! bounded (route templates, a fixed set of method labels, statuses), so one mutex-guarded list of
+//! plain counters, searched linearly, is both the simplest and the cheapest thing per request
+//! (no hashing, no allocation after the first request of a kind), and the exposition format is a
+//! few lines.
 
-use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::sync::Mutex;
 use std::time::Duration;
@@ -30,7 +31,7 @@ struct Series {
 /// All request metrics of the process.
 #[derive(Debug, Default)]
 pub struct Metrics {
-    series: Mutex<HashMap<Key, Series>>,
+    series: Mutex<Vec<(Key, Series)>>,
 }
 
 /// Maps a method to a label without letting clients invent unbounded label values.
@@ -56,7 +57,14 @@ impl Metrics {
         // A poisoned lock only means another thread panicked mid-update of plain counters;
         // the numbers are still usable.
         let mut series = self.series.lock().unwrap_or_else(|p| p.into_inner());
-        let s = series.entry(key).or_default();
+        let i = match series.iter().position(|(k, _)| *k == key) {
+            Some(i) => i,
+            None => {
+                series.push((key, Series::default()));
+                series.len() - 1
+            }
+        };
+        let s = &mut series[i].1;
         s.buckets[slot] += 1;
         s.count += 1;
         s.sum += secs;
@@ -66,7 +74,7 @@ impl Metrics {
     pub fn render(&self, extra: &[(&str, &str, &str, f64)]) -> String {
         let mut snapshot: Vec<(Key, Series)> = {
             let series = self.series.lock().unwrap_or_else(|p| p.into_inner());
-            series.iter().map(|(k, s)| (*k, s.clone())).collect()
+            series.clone()
         };
         snapshot.sort_by_key(|(k, _)| *k);
         let mut out = String::with_capacity(512 + snapshot.len() * 1024);
