@@ -5,8 +5,7 @@ use std::convert::Infallible;
 use std::future::Future;
 use std::net::SocketAddr;
 use std::pin::Pin;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
@@ -40,11 +39,6 @@ pub struct State {
     pub metrics: Metrics,
     /// True from the moment the listener accepts until shutdown begins.
     pub ready: AtomicBool,
-    /// Requests currently being handled.
-    pub in_flight: AtomicI64,
-    /// Seeds generated request ids, so ids differ between processes.
-    id_seed: u64,
-    id_counter: AtomicU64,
     /// `GET /` never changes, so its body is rendered once.
     index_body: Bytes,
 }
@@ -60,31 +54,28 @@ impl State {
         }))
         .map(Bytes::from)
         .unwrap_or_default();
-        State {
-            config,
-            logger,
-            metrics: Metrics::default(),
-            ready: AtomicBool::new(false),
-            in_flight: AtomicI64::new(0),
-            id_seed: random_seed(),
-            id_counter: AtomicU64::new(0),
-            index_body,
-        }
+        State { config, logger, metrics: Metrics::default(), ready: AtomicBool::new(false), index_body }
     }
+}
 
-    /// A new request id: 32 hex digits, unique within the process and, with overwhelming
-    /// probability, across processes.
-    fn new_request_id(&self) -> HeaderValue {
-        let n = self.id_counter.fetch_add(1, Ordering::Relaxed);
-        // splitmix64 is a bijection, so distinct counters give distinct ids; it also keeps ids
-        // from revealing how many requests the pod has served.
-        let id = (u128::from(self.id_seed) << 64) | u128::from(splitmix64(self.id_seed ^ n));
-        let mut hex = [0u8; 32];
-        for (i, digit) in hex.iter_mut().enumerate() {
-            *digit = b"0123456789abcdef"[((id >> (124 - 4 * i)) & 0xf) as usize];
-        }
-        HeaderValue::from_bytes(&hex).unwrap_or(HeaderValue::from_static("invalid"))
+thread_local! {
+    /// Per-thread request id source (random seed, counter): no cache line shared between cores.
+    static IDS: std::cell::Cell<(u64, u64)> = std::cell::Cell::new((random_seed(), 0));
+}
+
+/// A new request id: 32 hex digits, unique within the thread (a counter through a bijection)
+/// and, with overwhelming probability, across threads and processes (a random 64-bit seed).
+fn new_request_id() -> HeaderValue {
+    let (seed, n) = IDS.get();
+    IDS.set((seed, n.wrapping_add(1)));
+    // splitmix64 is a bijection, so distinct counters give distinct ids; it also keeps ids from
+    // revealing how many requests the pod has served.
+    let id = (u128::from(seed) << 64) | u128::from(splitmix64(seed ^ n));
+    let mut hex = [0u8; 32];
+    for (i, digit) in hex.iter_mut().enumerate() {
+        *digit = b"0123456789abcdef"[((id >> (124 - 4 * i)) & 0xf) as usize];
     }
+    HeaderValue::from_bytes(&hex).unwrap_or(HeaderValue::from_static("invalid"))
 }
 
 fn random_seed() -> u64 {
@@ -135,12 +126,11 @@ fn get_or_head() -> impl Filter<Extract = (), Error = warp::Rejection> + Clone {
 /// The endpoints. Paths are relative to wherever the ingress mounts the service: the ingress
 /// rewrites `/<prefix>/x` to `/x`, and no response embeds an absolute URL.
 pub fn routes(
-    state: Arc<State>,
+    state: &'static State,
 ) -> impl Filter<Extract = (Response,), Error = Infallible> + Clone + Send + Sync + 'static {
     // Path first, then method: an unknown path is a 404 even for an odd method, and a known
     // path with the wrong method is a 405.
     let index = {
-        let state = state.clone();
         warp::path::end()
             .and(get_or_head())
             .map(move || labelled("/", json_response(StatusCode::OK, state.index_body.clone())))
@@ -149,7 +139,6 @@ pub fn routes(
         .and(get_or_head())
         .map(|| labelled("/healthz", json_response(StatusCode::OK, &b"{\"status\":\"ok\"}"[..])));
     let readyz = {
-        let state = state.clone();
         warp::path!("readyz").and(get_or_head()).map(move || {
             let resp = if state.ready.load(Ordering::SeqCst) {
                 json_response(StatusCode::OK, &b"{\"status\":\"ready\"}"[..])
@@ -161,12 +150,7 @@ pub fn routes(
     };
     let metrics = warp::path!("metrics").and(get_or_head()).map(move || {
         let extra = [
-            (
-                "http_requests_in_flight",
-                "gauge",
-                "Requests being handled now.",
-                state.in_flight.load(Ordering::Relaxed) as f64,
-            ),
+            ("http_requests_in_flight", "gauge", "Requests being handled now.", state.metrics.in_flight() as f64),
             (
                 "log_lines_dropped_total",
                 "counter",
@@ -257,24 +241,24 @@ async fn read_body(body: Incoming, limit: usize, timeout: Duration) -> Result<By
 /// The hyper service for one connection.
 #[derive(Clone)]
 pub struct Service<F> {
-    state: Arc<State>,
+    state: &'static State,
     routes: F,
     peer: SocketAddr,
 }
 
 impl<F> Service<F> {
     /// A service for a connection from `peer`.
-    pub fn new(state: Arc<State>, routes: F, peer: SocketAddr) -> Self {
+    pub fn new(state: &'static State, routes: F, peer: SocketAddr) -> Self {
         Service { state, routes, peer }
     }
 }
 
 /// Decrements the in-flight gauge however the request ends (even if its future is dropped).
-struct InFlight<'a>(&'a AtomicI64);
+struct InFlight<'a>(&'a Metrics);
 
 impl Drop for InFlight<'_> {
     fn drop(&mut self) {
-        self.0.fetch_sub(1, Ordering::Relaxed);
+        self.0.finished();
     }
 }
 
@@ -288,14 +272,14 @@ where
     type Future = Pin<Box<dyn Future<Output = Result<Response, Infallible>> + Send>>;
 
     fn call(&self, req: Request<Incoming>) -> Self::Future {
-        let state = self.state.clone();
+        let state = self.state;
         let mut routes = warp::service(self.routes.clone());
         let peer = self.peer;
         Box::pin(async move {
             let start = Instant::now();
-            state.in_flight.fetch_add(1, Ordering::Relaxed);
-            let _in_flight = InFlight(&state.in_flight);
-            let request_id = incoming_request_id(req.headers()).unwrap_or_else(|| state.new_request_id());
+            state.metrics.started();
+            let _in_flight = InFlight(&state.metrics);
+            let request_id = incoming_request_id(req.headers()).unwrap_or_else(new_request_id);
             let method = req.method().clone();
             let uri = req.uri().clone();
             let (parts, body) = req.into_parts();
@@ -382,12 +366,13 @@ mod tests {
 
     #[test]
     fn generated_request_ids_are_distinct_hex() {
-        let logger = Logger::start(crate::config::LogFormat::Json).expect("thread");
-        let config = Config::from_lookup(|_| None).expect("defaults");
-        let state = State::new(config, logger);
-        let ids: std::collections::HashSet<String> =
-            (0..10_000).map(|_| state.new_request_id().to_str().expect("ASCII").to_owned()).collect();
-        assert_eq!(ids.len(), 10_000);
+        let mine: Vec<String> = (0..10_000).map(|_| new_request_id().to_str().expect("ASCII").to_owned()).collect();
+        let other: Vec<String> =
+            std::thread::spawn(|| (0..10_000).map(|_| new_request_id().to_str().expect("ASCII").to_owned()).collect())
+                .join()
+                .expect("thread");
+        let ids: std::collections::HashSet<&String> = mine.iter().chain(&other).collect();
+        assert_eq!(ids.len(), 20_000);
         assert!(ids.iter().all(|id| id.len() == 32 && id.bytes().all(|b| b.is_ascii_hexdigit())));
     }
 }

@@ -1,7 +1,6 @@
 //! The `stackgen-service` binary: parses arguments and configuration, then serves.
 
 use std::process::ExitCode;
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use stackgen_service::app::{COMMIT, State, VERSION};
@@ -67,14 +66,15 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let state = Arc::new(State::new(config, logger));
+    // One State for the life of the process: leaking it lets every request borrow it without
+    // touching a shared reference count.
+    let state: &'static State = Box::leak(Box::new(State::new(config, logger)));
     // The accept loop runs on a worker, not on this thread, so accepting and serving a
     // connection do not need a cross-thread hand-off (it matters with WORKERS=1).
-    let serving = state.clone();
     let result = runtime.block_on(async move {
         let task = tokio::spawn(async move {
-            let listener = server::bind(serving.config.addr).await?;
-            server::run(serving, listener, started).await
+            let listener = server::bind(state.config.addr).await?;
+            server::run(state, listener, started).await
         });
         task.await.unwrap_or_else(|e| Err(std::io::Error::other(format!("server task failed: {e}"))))
     });

@@ -6,7 +6,6 @@
 
 use std::io;
 use std::net::SocketAddr;
-use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
@@ -35,11 +34,11 @@ pub enum Stopped {
 
 /// Serves until SIGTERM or SIGINT, then drains. `started` is when the process started, for the
 /// start-up log line.
-pub async fn run(state: Arc<State>, listener: TcpListener, started: Instant) -> io::Result<Stopped> {
+pub async fn run(state: &'static State, listener: TcpListener, started: Instant) -> io::Result<Stopped> {
     let mut sigterm = signal(SignalKind::terminate())?;
     let mut sigint = signal(SignalKind::interrupt())?;
     let local = listener.local_addr()?;
-    let routes = app::routes(state.clone());
+    let routes = app::routes(state);
     let graceful = GracefulShutdown::new();
     let cfg = &state.config;
 
@@ -53,7 +52,7 @@ pub async fn run(state: Arc<State>, listener: TcpListener, started: Instant) -> 
     let serve = |stream: TcpStream, peer: SocketAddr| {
         // Responses are written in one go; Nagle would only add latency.
         let _ = stream.set_nodelay(true);
-        let service = Service::new(state.clone(), routes.clone(), peer);
+        let service = Service::new(state, routes.clone(), peer);
         let conn = graceful.watch(http.serve_connection(TokioIo::new(stream), service));
         tokio::spawn(async move {
             // Client resets, timeouts and malformed requests end up here; hyper has already
@@ -81,7 +80,7 @@ pub async fn run(state: Arc<State>, listener: TcpListener, started: Instant) -> 
             _ = sigint.recv() => break "SIGINT",
             accepted = listener.accept() => match accepted {
                 Ok((stream, peer)) => serve(stream, peer),
-                Err(e) => accept_failed(&state, &e).await,
+                Err(e) => accept_failed(state, &e).await,
             },
         }
     };
@@ -105,7 +104,7 @@ pub async fn run(state: Arc<State>, listener: TcpListener, started: Instant) -> 
                 _ = tokio::time::sleep_until(until) => break,
                 accepted = listener.accept() => match accepted {
                     Ok((stream, peer)) => serve(stream, peer),
-                    Err(e) => accept_failed(&state, &e).await,
+                    Err(e) => accept_failed(state, &e).await,
                 },
             }
         }
@@ -119,7 +118,7 @@ pub async fn run(state: Arc<State>, listener: TcpListener, started: Instant) -> 
         _ = sigterm.recv() => Stopped::Forced,
         _ = sigint.recv() => Stopped::Forced,
     };
-    let in_flight = state.in_flight.load(Ordering::Relaxed);
+    let in_flight = state.metrics.in_flight();
     match drained {
         Stopped::Drained => state.logger.info("shutdown complete", &[]),
         Stopped::Forced => state
