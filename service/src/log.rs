@@ -1,17 +1,19 @@
 //! Structured log lines, written to stdout by a dedicated thread.
 //!
-//! Request handlers only append a formatted line to a shared buffer; a writer thread writes the
-//! buffer out in one `write` per batch. The writer is woken only when the buffer goes from empty
-//! to non-empty, and then waits a moment for more lines, so under load there are a few hundred
-//! wake-ups and writes a second instead of one per request, and no blocking syscall runs on the
-//! async workers. If stdout cannot keep up and the buffer passes its cap, lines are dropped and
-//! counted (exported in `/metrics`) rather than stalling requests.
+//! Request handlers only append a formatted line to a buffer of their own thread; a writer
+//! thread gathers every thread's buffer and writes it out in one `write` per batch. The writer is
+//! woken (unparked) only when a buffer goes from empty to non-empty, and then waits a moment for
+//! more lines, so under load there are a few hundred wake-ups and writes a second instead of one
+//! per request, no blocking syscall runs on the async workers, and two cores never contend for
+//! one lock per request. If stdout cannot keep up and a buffer passes its cap, lines are dropped
+//! and counted (exported in `/metrics`) rather than stalling requests.
 
 use std::cell::RefCell;
 use std::fmt::Write as _;
 use std::io::Write as _;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Condvar, Mutex, MutexGuard, mpsc};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock, mpsc};
+use std::thread::Thread;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use crate::config::LogFormat;
@@ -31,28 +33,30 @@ pub enum Value<'a> {
     Addr(std::net::SocketAddr),
 }
 
-/// Bytes buffered before new lines are dropped.
+/// Bytes one thread may have buffered before its new lines are dropped.
 const CAP: usize = 4 << 20;
 /// How long the writer lets lines accumulate after being woken.
 const BATCH_WINDOW: Duration = Duration::from_millis(2);
 
-#[derive(Default)]
-struct Pending {
-    data: String,
-    /// `flush` callers waiting for everything queued before them to be written.
-    flushes: Vec<mpsc::Sender<()>>,
+/// Locks plain data; a panic elsewhere leaves it usable.
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
 }
 
 #[derive(Default)]
 struct Shared {
-    pending: Mutex<Pending>,
-    wake: Condvar,
+    /// One buffer per thread that has logged.
+    buffers: Mutex<Vec<Arc<Mutex<String>>>>,
+    /// `flush` callers waiting for everything queued before them to be written.
+    flushes: Mutex<Vec<mpsc::Sender<()>>>,
+    writer: OnceLock<Thread>,
 }
 
 impl Shared {
-    fn lock(&self) -> MutexGuard<'_, Pending> {
-        // Plain data behind the lock; a panic elsewhere leaves it usable.
-        self.pending.lock().unwrap_or_else(|p| p.into_inner())
+    fn wake_writer(&self) {
+        if let Some(writer) = self.writer.get() {
+            writer.unpark();
+        }
     }
 }
 
@@ -61,6 +65,8 @@ pub struct Logger {
     format: LogFormat,
     shared: Arc<Shared>,
     dropped: AtomicU64,
+    /// Tells this logger's buffers apart from another logger's in the same thread (tests).
+    id: u64,
 }
 
 impl std::fmt::Debug for Logger {
@@ -69,9 +75,13 @@ impl std::fmt::Debug for Logger {
     }
 }
 
+static NEXT_ID: AtomicU64 = AtomicU64::new(0);
+
 thread_local! {
     /// Reused per thread so formatting a line does not allocate.
     static LINE: RefCell<String> = RefCell::new(String::with_capacity(256));
+    /// This thread's buffer, per logger.
+    static BUFFERS: RefCell<Vec<(u64, Arc<Mutex<String>>)>> = const { RefCell::new(Vec::new()) };
 }
 
 impl Logger {
@@ -79,8 +89,9 @@ impl Logger {
     pub fn start(format: LogFormat) -> std::io::Result<Self> {
         let shared = Arc::new(Shared::default());
         let writer = shared.clone();
-        std::thread::Builder::new().name("log-writer".into()).spawn(move || write_loop(&writer))?;
-        Ok(Logger { format, shared, dropped: AtomicU64::new(0) })
+        let handle = std::thread::Builder::new().name("log-writer".into()).spawn(move || write_loop(&writer))?;
+        let _ = shared.writer.set(handle.thread().clone());
+        Ok(Logger { format, shared, dropped: AtomicU64::new(0), id: NEXT_ID.fetch_add(1, Ordering::Relaxed) })
     }
 
     /// Lines dropped because stdout could not keep up.
@@ -93,18 +104,29 @@ impl Logger {
         LINE.with_borrow_mut(|line| {
             line.clear();
             format_line(line, self.format, SystemTime::now(), level, msg, fields);
-            let mut pending = self.shared.lock();
-            if pending.data.len() + line.len() > CAP {
-                drop(pending);
-                self.dropped.fetch_add(1, Ordering::Relaxed);
-                return;
-            }
-            let was_empty = pending.data.is_empty();
-            pending.data.push_str(line);
-            drop(pending);
-            if was_empty {
-                self.shared.wake.notify_one();
-            }
+            BUFFERS.with_borrow_mut(|buffers| {
+                let buffer = match buffers.iter().find(|(id, _)| *id == self.id) {
+                    Some((_, b)) => b,
+                    None => {
+                        let b = Arc::new(Mutex::new(String::new()));
+                        lock(&self.shared.buffers).push(b.clone());
+                        buffers.push((self.id, b));
+                        &buffers[buffers.len() - 1].1
+                    }
+                };
+                let mut data = lock(buffer);
+                if data.len() + line.len() > CAP {
+                    drop(data);
+                    self.dropped.fetch_add(1, Ordering::Relaxed);
+                    return;
+                }
+                let was_empty = data.is_empty();
+                data.push_str(line);
+                drop(data);
+                if was_empty {
+                    self.shared.wake_writer();
+                }
+            });
         });
     }
 
@@ -123,11 +145,11 @@ impl Logger {
         self.log("error", msg, fields);
     }
 
-    /// Waits (at most `timeout`) until every line queued so far is written.
+    /// Waits (at most `timeout`) until every line queued so far, by any thread, is written.
     pub fn flush(&self, timeout: Duration) {
         let (done_tx, done_rx) = mpsc::channel();
-        self.shared.lock().flushes.push(done_tx);
-        self.shared.wake.notify_one();
+        lock(&self.shared.flushes).push(done_tx);
+        self.shared.wake_writer();
         let _ = done_rx.recv_timeout(timeout);
     }
 }
@@ -136,25 +158,28 @@ fn write_loop(shared: &Shared) {
     let stdout = std::io::stdout();
     let mut batch = String::new();
     loop {
-        let mut pending = shared.lock();
-        while pending.data.is_empty() && pending.flushes.is_empty() {
-            pending = shared.wake.wait(pending).unwrap_or_else(|p| p.into_inner());
-        }
-        if pending.flushes.is_empty() {
+        // park/unpark keeps a token: a line queued between the sweep below and this call
+        // makes park return at once, so no line waits for the next one.
+        std::thread::park();
+        if lock(&shared.flushes).is_empty() {
             // Let a burst accumulate into one write; nobody is waiting on these lines.
-            drop(pending);
             std::thread::sleep(BATCH_WINDOW);
-            pending = shared.lock();
         }
-        std::mem::swap(&mut pending.data, &mut batch);
-        let flushes = std::mem::take(&mut pending.flushes);
-        drop(pending);
-        // A closed stdout is not worth crashing the service for; lines are best effort.
-        // The stdout lock is taken per batch: held for good, it would block anything else that
-        // prints (the test harness, a panic message).
-        let mut out = stdout.lock();
-        let _ = out.write_all(batch.as_bytes()).and_then(|()| out.flush());
-        drop(out);
+        // Taken before the sweep, so each flush covers every line queued before it.
+        let flushes = std::mem::take(&mut *lock(&shared.flushes));
+        let buffers = lock(&shared.buffers).clone();
+        for buffer in buffers {
+            let mut data = lock(&buffer);
+            batch.push_str(&data);
+            data.clear();
+        }
+        if !batch.is_empty() {
+            // The stdout lock is taken per batch: held for good, it would block anything else
+            // that prints (the test harness, a panic message).
+            let mut out = stdout.lock();
+            // A closed stdout is not worth crashing the service for; lines are best effort.
+            let _ = out.write_all(batch.as_bytes()).and_then(|()| out.flush());
+        }
         batch.clear();
         if batch.capacity() > CAP {
             batch = String::new();
