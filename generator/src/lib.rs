@@ -1,7 +1,7 @@
 //! stackgen's generator: spec file → typed model → rendered artifacts → file tree → writer.
 
 pub mod chart;
-// pub mod cli; (enabled once the writer lands)
+pub mod cli;
 pub mod docker;
 pub mod file_tree;
 pub mod generate;
