@@ -17,7 +17,8 @@ fn a_custom_module_is_rendered_and_wired_into_the_cluster() {
     let aks = generated.files.get_str("terraform/modules/aks/main.tf").expect("aks");
     assert!(aks.contains("oms_agent {"), "the cluster sends container insights to the workspace:\n{aks}");
     let root = generated.files.get_str("terraform/main.tf").expect("root");
-    assert!(root.contains("log_analytics_workspace_id = module.log_analytics.id"), "typed wiring through module outputs:\n{root}");
+    let wired = root.lines().any(|l| l.split_whitespace().collect::<Vec<_>>() == ["log_analytics_workspace_id", "=", "module.log_analytics.id"]);
+    assert!(wired, "typed wiring through module outputs:\n{root}");
     let order: Vec<usize> = ["module \"log_analytics\"", "module \"aks\""].iter().map(|m| root.find(m).expect("module block")).collect();
     assert!(order[0] < order[1], "the workspace comes before the cluster that uses it");
 }
