@@ -436,7 +436,13 @@ impl ChartValues {
                 capabilities: Capabilities { drop: vec!["ALL".to_owned()] },
                 seccomp_profile: seccomp,
             },
-            env: BTreeMap::new(),
+            // A rolling update loses no request: the pod keeps serving (while reporting not ready)
+            // until the endpoint removal has reached the ingress controller, then drains, all well
+            // inside Kubernetes' default 30 s termination grace period.
+            env: BTreeMap::from([
+                ("SHUTDOWN_DELAY".to_owned(), "5s".to_owned()),
+                ("SHUTDOWN_GRACE".to_owned(), "20s".to_owned()),
+            ]),
             service: Service { kind: ServiceType::ClusterIP, port: app.port, target_port: app.port },
             ingress: Ingress {
                 enabled: true,
