@@ -41,7 +41,7 @@ fi
 # The stand-in provider: a debug build shares its compiled dependencies with `cargo test`.
 target="${CARGO_TARGET_DIR:-$root/target}"
 echo "tfvalidate: building the stand-in provider"
-(cd "$root" && cargo build --quiet -p tfvalidate --bin tfvalidate)
+(cd "$root" && cargo build --quiet --locked -p tfvalidate --bin tfvalidate)
 mkdir -p "$tools/tfvalidate/bin"
 install -m 0755 "$target/debug/tfvalidate" "$tools/tfvalidate/bin/tfvalidate.new"
 mv "$tools/tfvalidate/bin/tfvalidate.new" "$tools/tfvalidate/bin/tfvalidate"
