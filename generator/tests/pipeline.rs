@@ -783,10 +783,11 @@ fn readme_lists_every_step_in_order() {
         if !spec.delivery.notify.emails.is_empty() {
             steps.push("gh secret set SMTP_PASSWORD");
         }
+        steps.extend(["git push origin", "gh run watch"]);
         if spec.delivery.mode == DeployMode::Gitops {
+            // After the first release: Argo CD's first sync then already has a pushed image tag.
             steps.push("kubectl apply --namespace");
         }
-        steps.extend(["git push origin", "gh run watch"]);
         let url = readme::app_url(&spec);
         steps.push(&url);
         let mut at = 0;

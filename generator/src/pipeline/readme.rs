@@ -140,27 +140,6 @@ pub fn render(spec: &StackSpec) -> String {
         );
     }
 
-    if gitops {
-        heading(&mut md, "Register the application with Argo CD");
-        let argocd_namespace = &spec.delivery.argocd.namespace;
-        let _ = writeln!(
-            md,
-            "Terraform installed Argo CD into `{argocd_namespace}`. Your account needs a cluster role such as `Azure Kubernetes Service RBAC Cluster Admin` (or membership in `aks.admin_group_object_ids`).\n"
-        );
-        let _ = writeln!(
-            md,
-            "```sh\naz aks get-credentials --resource-group \"{}\" --name \"{}\"\n{}kubectl apply --namespace {argocd_namespace} --filename {}\n```\n",
-            tf_out("resource_group_name"),
-            tf_out("aks_name"),
-            if entra { "kubelogin convert-kubeconfig --login azurecli\n" } else { "" },
-            super::argocd::APPLICATION_PATH
-        );
-        let _ = writeln!(
-            md,
-            "If the repository is private, give Argo CD a read-only token (a fine-grained token with *Contents: read* on `{repo}`):\n\n```sh\nkubectl create secret generic repo-{app} --namespace {argocd_namespace} --from-literal=type=git --from-literal=url=https://github.com/{repo}.git --from-literal=username=git --from-literal=password=<TOKEN>\nkubectl label secret repo-{app} --namespace {argocd_namespace} argocd.argoproj.io/secret-type=repository\n```\n"
-        );
-    }
-
     heading(&mut md, "Deploy the first version");
     let _ = writeln!(
         md,
@@ -174,15 +153,40 @@ pub fn render(spec: &StackSpec) -> String {
     if gitops {
         let _ = writeln!(
             md,
-            "The workflow tags the commit `v0.0.1`, pushes the image and commits `{}` to `{branch}` (if `{branch}` is protected, let GitHub Actions bypass the rule for that push); Argo CD syncs it within a few minutes:\n\n```sh\nkubectl get application {app} --namespace {}\n```\n",
+            "The workflow tags the commit `v0.0.1`, pushes the image and commits `{}` to `{branch}` (if `{branch}` is protected, let GitHub Actions bypass the rule for that push). Argo CD deploys what is committed, so register the application once that commit is in.\n",
             image_values_file(spec),
-            spec.delivery.argocd.namespace
         );
     } else {
         let _ = writeln!(
             md,
             "The workflow tags the commit `v0.0.1`, pushes the image and runs `helm upgrade --install --atomic --wait` into `{}`.\n",
             spec.namespace()
+        );
+    }
+
+    if gitops {
+        heading(&mut md, "Register the application with Argo CD");
+        let argocd_namespace = &spec.delivery.argocd.namespace;
+        let _ = writeln!(
+            md,
+            "Terraform installed Argo CD into `{argocd_namespace}`. {}\n",
+            if entra {
+                "The account that ran `terraform apply` was made cluster admin (`Azure Kubernetes Service RBAC Cluster Admin`), so it can apply the manifest."
+            } else {
+                "`az aks get-credentials` hands out the cluster's local account, so any account allowed to list cluster credentials can apply the manifest."
+            }
+        );
+        let _ = writeln!(
+            md,
+            "```sh\naz aks get-credentials --resource-group \"{}\" --name \"{}\"\n{}kubectl apply --namespace {argocd_namespace} --filename {}\n```\n",
+            tf_out("resource_group_name"),
+            tf_out("aks_name"),
+            if entra { "kubelogin convert-kubeconfig --login azurecli\n" } else { "" },
+            super::argocd::APPLICATION_PATH
+        );
+        let _ = writeln!(
+            md,
+            "Argo CD syncs within a few minutes (`kubectl get application {app} --namespace {argocd_namespace}`). If the repository is private, give Argo CD a read-only token (a fine-grained token with *Contents: read* on `{repo}`):\n\n```sh\nkubectl create secret generic repo-{app} --namespace {argocd_namespace} --from-literal=type=git --from-literal=url=https://github.com/{repo}.git --from-literal=username=git --from-literal=password=<TOKEN>\nkubectl label secret repo-{app} --namespace {argocd_namespace} argocd.argoproj.io/secret-type=repository\n```\n"
         );
     }
 
