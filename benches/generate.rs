@@ -9,7 +9,7 @@
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use stackgen::generator::cli::{parse_and_validate, DEFAULT_SPEC};
+use stackgen::generator::cli::{DEFAULT_SPEC, parse_and_validate};
 use stackgen::generator::generate;
 use stackgen::generator::load::Format;
 use stackgen::modules::dns::{RecordType, Subdomain};
@@ -32,7 +32,8 @@ fn time_process(program: &str, args: &[&str], dir: &std::path::Path, runs: usize
     let mut samples = Vec::with_capacity(runs);
     for _ in 0..runs {
         let start = Instant::now();
-        let status = Command::new(program).args(args).current_dir(dir).env("CHECKPOINT_DISABLE", "1").output().expect("runs");
+        let status =
+            Command::new(program).args(args).current_dir(dir).env("CHECKPOINT_DISABLE", "1").output().expect("runs");
         samples.push(start.elapsed());
         assert!(status.status.success() || program.ends_with("terraform"), "{program} failed: {status:?}");
     }
@@ -46,9 +47,14 @@ fn main() {
 
     let process = time_process(binary, &["generate", "--out", "out", "--force"], dir.path(), runs);
     let stackgen_rss = children_max_rss_kib();
-    println!("default stack, whole process: median {:.2} ms over {runs} runs, peak RSS {:.1} MiB", ms(process), stackgen_rss as f64 / 1024.0);
+    println!(
+        "default stack, whole process: median {:.2} ms over {runs} runs, peak RSS {:.1} MiB",
+        ms(process),
+        stackgen_rss as f64 / 1024.0
+    );
 
-    let terraform = ["/usr/local/bin/terraform", "/usr/bin/terraform"].into_iter().find(|p| std::path::Path::new(p).exists());
+    let terraform =
+        ["/usr/local/bin/terraform", "/usr/bin/terraform"].into_iter().find(|p| std::path::Path::new(p).exists());
     match terraform {
         Some(terraform) => {
             let fmt = time_process(terraform, &["fmt", "-recursive", "out/terraform"], dir.path(), runs);
@@ -60,7 +66,9 @@ fn main() {
         }
         None => println!("peer skipped: terraform is not installed"),
     }
-    println!("reference (measured on these machines, not in this run): `cdktf synth` of the same stack takes seconds and ~270 MiB");
+    println!(
+        "reference (measured on these machines, not in this run): `cdktf synth` of the same stack takes seconds and ~270 MiB"
+    );
 
     let spec = parse_and_validate(DEFAULT_SPEC, Format::Yaml).expect("default spec");
     let start = Instant::now();
@@ -71,13 +79,22 @@ fn main() {
         files += generate(&spec).expect("generates").files.len();
     }
     let thousand = start.elapsed();
-    println!("1,000 stacks in process: {:.1} ms total, {:.3} ms per stack ({files} files)", ms(thousand), ms(thousand) / 1000.0);
+    println!(
+        "1,000 stacks in process: {:.1} ms total, {:.3} ms per stack ({files} files)",
+        ms(thousand),
+        ms(thousand) / 1000.0
+    );
 
     let mut per_record = Vec::new();
     for records in [10usize, 100, 1000] {
         let mut big = spec.clone();
         big.dns.subdomains = (0..records)
-            .map(|i| Subdomain { name: format!("host{i}"), record_type: RecordType::A, records: vec![format!("203.0.113.{}", i % 250 + 1)], ttl: 300 })
+            .map(|i| Subdomain {
+                name: format!("host{i}"),
+                record_type: RecordType::A,
+                records: vec![format!("203.0.113.{}", i % 250 + 1)],
+                ttl: 300,
+            })
             .collect();
         let samples: Vec<Duration> = (0..20)
             .map(|_| {

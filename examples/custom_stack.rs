@@ -6,14 +6,16 @@
 //! OUT_DIR when given).
 
 use hcl::{Block, Body, Expression};
-use stackgen::generator::cli::{parse_and_validate, DEFAULT_SPEC};
+use stackgen::generator::cli::{DEFAULT_SPEC, parse_and_validate};
 use stackgen::generator::load::Format;
-use stackgen::generator::writer::{write, WriteOptions};
-use stackgen::generator::{generate_with, Generated};
+use stackgen::generator::writer::{WriteOptions, write};
+use stackgen::generator::{Generated, generate_with};
 use stackgen::modules::aks::AksModule;
 use stackgen::modules::common::{placement_inputs, placement_variables};
 use stackgen::modules::hcl_util::{string, template, traversal, var};
-use stackgen::modules::{Diagnostics, FieldPath, Module, Output, ProviderRequirement, RenderError, RenderedModule, StackContext, Variable};
+use stackgen::modules::{
+    Diagnostics, FieldPath, Module, Output, ProviderRequirement, RenderError, RenderedModule, StackContext, Variable,
+};
 
 /// A Log Analytics workspace for container insights.
 struct LogAnalytics {
@@ -51,7 +53,11 @@ impl Module for LogAnalytics {
             providers: vec![ProviderRequirement::azurerm()],
             variables,
             main: Body::builder().add_block(workspace).build(),
-            outputs: vec![Output::new("id", traversal("azurerm_log_analytics_workspace", ["this", "id"]), "Resource ID of the workspace.")],
+            outputs: vec![Output::new(
+                "id",
+                traversal("azurerm_log_analytics_workspace", ["this", "id"]),
+                "Resource ID of the workspace.",
+            )],
             inputs,
             warnings: Vec::new(),
         })

@@ -18,7 +18,12 @@ fn generate_writes_the_default_stack_and_a_rerun_changes_nothing() {
     assert_eq!(output.status.code(), Some(0), "{stdout}{stderr}");
     assert!(stderr.contains("ingress-nginx is retired"), "warns about the retired controller: {stderr}");
     let out = dir.path().join("out");
-    for file in ["terraform/main.tf", "terraform/modules/aks/main.tf", "terraform/modules/github_oidc/variables.tf", "Dockerfile"] {
+    for file in [
+        "terraform/main.tf",
+        "terraform/modules/aks/main.tf",
+        "terraform/modules/github_oidc/variables.tf",
+        "Dockerfile",
+    ] {
         assert!(out.join(file).is_file(), "{file} was not written");
     }
     let before = common::snapshot_dir(&out);
@@ -78,7 +83,8 @@ fn expectations(spec: &Path) -> Vec<String> {
 #[test]
 fn every_bad_spec_is_refused_with_field_rule_and_location_and_nothing_is_written() {
     let fixtures = common::repo_root().join("tests/fixtures/bad");
-    let mut specs: Vec<_> = std::fs::read_dir(&fixtures).expect("fixtures").filter_map(Result::ok).map(|e| e.path()).collect();
+    let mut specs: Vec<_> =
+        std::fs::read_dir(&fixtures).expect("fixtures").filter_map(Result::ok).map(|e| e.path()).collect();
     specs.sort();
     assert!(specs.len() >= 10, "the bad-spec table has {} entries", specs.len());
     for spec in specs {
@@ -96,10 +102,14 @@ fn every_bad_spec_is_refused_with_field_rule_and_location_and_nothing_is_written
         for expected in expectations(&spec) {
             assert!(stderr.contains(&expected), "{name}: expected {expected:?} in:\n{stderr}");
         }
-        let located = stderr.lines().filter(|l| l.starts_with("error: ") && l.contains(&name) && !l.contains("problem(s)")).all(|l| {
-            let after = l.split(&name).nth(1).unwrap_or_default();
-            after.starts_with(':') && after[1..].split(':').take(2).all(|n| n.chars().all(|c| c.is_ascii_digit()) && !n.is_empty())
-        });
+        let located = stderr
+            .lines()
+            .filter(|l| l.starts_with("error: ") && l.contains(&name) && !l.contains("problem(s)"))
+            .all(|l| {
+                let after = l.split(&name).nth(1).unwrap_or_default();
+                after.starts_with(':')
+                    && after[1..].split(':').take(2).all(|n| n.chars().all(|c| c.is_ascii_digit()) && !n.is_empty())
+            });
         assert!(located, "{name}: every problem carries line:column:\n{stderr}");
         assert_eq!(common::snapshot_dir(&out), before, "{name}: the output folder was touched");
 
@@ -128,7 +138,11 @@ fn the_committed_schema_matches_the_spec_types_and_examples_point_at_it() {
     let output = common::stackgen(&common::repo_root(), &["schema"]);
     assert_eq!(output.status.code(), Some(0));
     let committed = std::fs::read_to_string(common::repo_root().join("examples/stackgen.schema.json")).expect("schema");
-    assert_eq!(String::from_utf8_lossy(&output.stdout), committed, "run `cargo run -- schema > examples/stackgen.schema.json`");
+    assert_eq!(
+        String::from_utf8_lossy(&output.stdout),
+        committed,
+        "run `cargo run -- schema > examples/stackgen.schema.json`"
+    );
     let schema: serde_json::Value = serde_json::from_str(&committed).expect("JSON");
     assert_eq!(schema["additionalProperties"], serde_json::Value::Bool(false), "unknown top-level keys are rejected");
     for (_, path) in common::example_specs() {

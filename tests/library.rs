@@ -4,22 +4,28 @@
 #[allow(dead_code)]
 mod custom_stack;
 
-use stackgen::generator::cli::{parse_and_validate, DEFAULT_SPEC};
+use stackgen::generator::cli::{DEFAULT_SPEC, parse_and_validate};
 use stackgen::generator::load::Format;
-use stackgen::generator::{generate_with, GenerateError};
+use stackgen::generator::{GenerateError, generate_with};
 use stackgen::modules::{Diagnostics, FieldPath, Module, RenderError, RenderedModule, StackContext};
 
 #[test]
 fn a_custom_module_is_rendered_and_wired_into_the_cluster() {
     let generated = custom_stack::custom_stack().expect("custom stack generates");
-    let workspace = generated.files.get_str("terraform/modules/log_analytics/main.tf").expect("the user's module is a child module");
+    let workspace = generated
+        .files
+        .get_str("terraform/modules/log_analytics/main.tf")
+        .expect("the user's module is a child module");
     assert!(workspace.contains("resource \"azurerm_log_analytics_workspace\" \"this\""));
     let aks = generated.files.get_str("terraform/modules/aks/main.tf").expect("aks");
     assert!(aks.contains("oms_agent {"), "the cluster sends container insights to the workspace:\n{aks}");
     let root = generated.files.get_str("terraform/main.tf").expect("root");
-    let wired = root.lines().any(|l| l.split_whitespace().collect::<Vec<_>>() == ["log_analytics_workspace_id", "=", "module.log_analytics.id"]);
+    let wired = root.lines().any(|l| {
+        l.split_whitespace().collect::<Vec<_>>() == ["log_analytics_workspace_id", "=", "module.log_analytics.id"]
+    });
     assert!(wired, "typed wiring through module outputs:\n{root}");
-    let order: Vec<usize> = ["module \"log_analytics\"", "module \"aks\""].iter().map(|m| root.find(m).expect("module block")).collect();
+    let order: Vec<usize> =
+        ["module \"log_analytics\"", "module \"aks\""].iter().map(|m| root.find(m).expect("module block")).collect();
     assert!(order[0] < order[1], "the workspace comes before the cluster that uses it");
 }
 

@@ -24,7 +24,12 @@ fn nested<'a>(block: &'a Block, kind: &str) -> Option<&'a Block> {
 
 #[track_caller]
 fn attr<'a>(block: &'a Block, name: &str) -> &'a Expression {
-    block.body().attributes().find(|a| a.key() == name).map(|a| a.expr()).unwrap_or_else(|| panic!("no attribute {name}"))
+    block
+        .body()
+        .attributes()
+        .find(|a| a.key() == name)
+        .map(|a| a.expr())
+        .unwrap_or_else(|| panic!("no attribute {name}"))
 }
 
 fn text(expr: &Expression) -> String {
@@ -59,14 +64,20 @@ fn aks_is_secure_by_default_and_autoscales() {
     assert_eq!(text(attr(network, "network_plugin")), "\"azure\"");
     assert_eq!(text(attr(network, "network_plugin_mode")), "\"overlay\"");
     let lifecycle = nested(cluster, "lifecycle").expect("autoscaling ignores node_count drift");
-    assert_eq!(text(attr(lifecycle, "ignore_changes")).split_whitespace().collect::<String>(), "[default_node_pool[0].node_count]");
+    assert_eq!(
+        text(attr(lifecycle, "ignore_changes")).split_whitespace().collect::<String>(),
+        "[default_node_pool[0].node_count]"
+    );
 
     let admin = block(&main, "resource", &["azurerm_role_assignment", "deployer_cluster_admin"]);
     assert_eq!(text(attr(admin, "role_definition_name")), "\"Azure Kubernetes Service RBAC Cluster Admin\"");
     assert_eq!(text(attr(admin, "principal_id")), "data.azurerm_client_config.current.object_id");
     let outputs = parse(&generated, "terraform/modules/aks/outputs.tf");
     let host = block(&outputs, "output", &["host"]);
-    assert!(text(attr(host, "depends_on")).contains("azurerm_role_assignment.deployer_cluster_admin"), "providers wait for the role");
+    assert!(
+        text(attr(host, "depends_on")).contains("azurerm_role_assignment.deployer_cluster_admin"),
+        "providers wait for the role"
+    );
 
     let root = parse(&generated, "terraform/main.tf");
     let module = block(&root, "module", &["aks"]);
@@ -102,22 +113,26 @@ fn acr_pull_goes_to_the_kubelet_identity_and_push_to_exactly_one_registry() {
     assert_eq!(text(attr(block(&root, "module", &["github_oidc"]), "registry_id")), "module.acr.id");
 
     let oidc = parse(&generated, "terraform/modules/github_oidc/main.tf");
-    let push: Vec<&Block> = oidc
-        .blocks()
-        .filter(|b| b.labels().first().map(|l| l.as_str()) == Some("azurerm_role_assignment"))
-        .collect();
+    let push: Vec<&Block> =
+        oidc.blocks().filter(|b| b.labels().first().map(|l| l.as_str()) == Some("azurerm_role_assignment")).collect();
     assert_eq!(push.len(), 1, "exactly one role assignment for the push identity");
     assert_eq!(text(attr(push[0], "role_definition_name")), "\"AcrPush\"");
     assert_eq!(text(attr(push[0], "scope")), "var.registry_id");
     let credential = block(&oidc, "resource", &["azuread_application_federated_identity_credential", "github"]);
     assert_eq!(text(attr(credential, "issuer")), "\"https://token.actions.githubusercontent.com\"");
-    assert_eq!(text(attr(block(&root, "module", &["github_oidc"]), "subject")), "\"repo:contoso/stackgen-demo:ref:refs/heads/main\"");
+    assert_eq!(
+        text(attr(block(&root, "module", &["github_oidc"]), "subject")),
+        "\"repo:contoso/stackgen-demo:ref:refs/heads/main\""
+    );
 }
 
 #[test]
 fn push_mode_adds_a_separate_namespace_scoped_deploy_identity() {
     let gitops = example("default.yaml");
-    assert!(gitops.files.get("terraform/modules/kubernetes_access/main.tf").is_none(), "gitops: CI gets no cluster identity");
+    assert!(
+        gitops.files.get("terraform/modules/kubernetes_access/main.tf").is_none(),
+        "gitops: CI gets no cluster identity"
+    );
 
     let push = example("push-mode.yaml");
     let root = parse(&push, "terraform/main.tf");
@@ -153,7 +168,8 @@ fn dns_points_the_app_host_at_the_ingress_ip_in_one_apply() {
 fn local_accounts_mode_exports_the_original_outputs_as_sensitive() {
     let generated = example("local-accounts.toml");
     let outputs = parse(&generated, "terraform/outputs.tf");
-    for name in ["aks_cluster_host_endpoint", "aks_client_certificate", "aks_client_key", "aks_cluster_ca_certificate"] {
+    for name in ["aks_cluster_host_endpoint", "aks_client_certificate", "aks_client_key", "aks_cluster_ca_certificate"]
+    {
         let output = block(&outputs, "output", &[name]);
         assert_eq!(text(attr(output, "sensitive")), "true", "{name}");
     }
@@ -163,7 +179,10 @@ fn local_accounts_mode_exports_the_original_outputs_as_sensitive() {
 
     let default = example("default.yaml");
     let outputs = parse(&default, "terraform/outputs.tf");
-    assert!(outputs.blocks().all(|b| b.labels()[0].as_str() != "aks_client_key"), "Entra ID mode exports no client key");
+    assert!(
+        outputs.blocks().all(|b| b.labels()[0].as_str() != "aks_client_key"),
+        "Entra ID mode exports no client key"
+    );
     let root = parse(&default, "terraform/main.tf");
     let helm = block(&root, "provider", &["helm"]);
     assert!(text(attr(helm, "kubernetes")).contains("kubelogin"), "helm authenticates through kubelogin");

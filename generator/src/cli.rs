@@ -6,8 +6,8 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 use stackgen_modules::{Diagnostics, StackSpec};
 
-use crate::generate::{generate, GenerateError};
-use crate::load::{load_str, locate_all, Format};
+use crate::generate::{GenerateError, generate};
+use crate::load::{Format, load_str, locate_all};
 
 /// The default stack, embedded: shaped like the original deployment.
 pub const DEFAULT_SPEC: &str = include_str!("../../examples/default.yaml");
@@ -29,7 +29,11 @@ pub mod exit {
 }
 
 #[derive(Debug, Parser)]
-#[command(name = "stackgen", version, about = "Generate an AKS stack (Terraform, Helm chart, Dockerfile, GitHub Actions, Argo CD) from one typed spec")]
+#[command(
+    name = "stackgen",
+    version,
+    about = "Generate an AKS stack (Terraform, Helm chart, Dockerfile, GitHub Actions, Argo CD) from one typed spec"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -179,7 +183,9 @@ pub fn parse_and_validate(text: &str, format: Format) -> Result<StackSpec, Diagn
 fn report(name: &str, diagnostics: &Diagnostics) {
     for diagnostic in diagnostics.iter() {
         match diagnostic.location {
-            Some(location) => eprintln!("error: {name}:{location}: {} [{}]: {}", diagnostic.path, diagnostic.rule, diagnostic.message),
+            Some(location) => {
+                eprintln!("error: {name}:{location}: {} [{}]: {}", diagnostic.path, diagnostic.rule, diagnostic.message)
+            }
             None => eprintln!("error: {name}: {} [{}]: {}", diagnostic.path, diagnostic.rule, diagnostic.message),
         }
     }

@@ -14,7 +14,9 @@ pub const SERVICE_DOCKERFILE: &str = include_str!("../../service/Dockerfile");
 pub fn dockerfile() -> String {
     let directives: usize = SERVICE_DOCKERFILE
         .lines()
-        .take_while(|line| line.starts_with("# syntax=") || line.starts_with("# escape=") || line.starts_with("# check="))
+        .take_while(|line| {
+            line.starts_with("# syntax=") || line.starts_with("# escape=") || line.starts_with("# check=")
+        })
         .map(|line| line.len() + 1)
         .sum();
     let (head, tail) = SERVICE_DOCKERFILE.split_at(directives);

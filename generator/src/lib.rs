@@ -13,5 +13,5 @@ pub mod terraform;
 pub mod writer;
 
 pub use file_tree::FileTree;
-pub use generate::{generate, generate_with, GenerateError, Generated};
+pub use generate::{GenerateError, Generated, generate, generate_with};
 pub use stack::Stack;

@@ -5,7 +5,7 @@ use stackgen_modules::aks::ClusterAuthentication;
 use stackgen_modules::{Diagnostics, FieldPath, Module, StackSpec};
 
 use crate::generate::{GenerateError, Generated};
-use crate::terraform::{render_modules, Backend, ProviderAuth, RootOptions};
+use crate::terraform::{Backend, ProviderAuth, RootOptions, render_modules};
 
 /// Modules in dependency order plus what the root module needs.
 pub struct Stack<'a> {
@@ -31,7 +31,8 @@ impl<'a> Stack<'a> {
             ClusterAuthentication::EntraId => ProviderAuth::Kubelogin,
             ClusterAuthentication::LocalAccounts => ProviderAuth::ClientCertificate,
         };
-        let root = RootOptions { settings: spec.settings(), backend: spec.stack.backend.clone().map(Backend::from), auth };
+        let root =
+            RootOptions { settings: spec.settings(), backend: spec.stack.backend.clone().map(Backend::from), auth };
         Self { root, modules: spec.modules() }
     }
 

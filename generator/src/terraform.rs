@@ -5,7 +5,9 @@ use std::collections::BTreeMap;
 
 use hcl::{Block, Body, Expression};
 use stackgen_modules::hcl_util::{call, object, string, string_map, strings, traversal, var};
-use stackgen_modules::{Module, Output, ProviderRequirement, RenderError, RenderedModule, StackContext, StackSettings, Variable};
+use stackgen_modules::{
+    Module, Output, ProviderRequirement, RenderError, RenderedModule, StackContext, StackSettings, Variable,
+};
 
 use crate::generate::{GenerateError, Generated};
 
@@ -15,7 +17,6 @@ pub const REQUIRED_TERRAFORM: &str = ">= 1.9, < 2.0";
 /// The Entra ID server application every AKS cluster with Entra ID authentication trusts;
 /// kubelogin asks for tokens for it.
 pub const AKS_AAD_SERVER_ID: &str = "6dae42f8-4368-4678-94ff-3960e28e3630";
-
 
 /// How the root module's Kubernetes-facing providers authenticate.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -41,7 +42,12 @@ pub struct Backend {
 
 impl From<stackgen_modules::stack::Backend> for Backend {
     fn from(b: stackgen_modules::stack::Backend) -> Self {
-        Self { resource_group_name: b.resource_group_name, storage_account_name: b.storage_account_name, container_name: b.container_name, key: b.key }
+        Self {
+            resource_group_name: b.resource_group_name,
+            storage_account_name: b.storage_account_name,
+            container_name: b.container_name,
+            key: b.key,
+        }
     }
 }
 
@@ -62,7 +68,11 @@ pub struct RootOptions {
 /// # Errors
 /// When wiring is wrong: duplicate module names, unknown outputs, inputs that are not variables,
 /// required variables not passed.
-pub fn render_modules(root: &RootOptions, modules: &[&dyn Module], generated: &mut Generated) -> Result<(), GenerateError> {
+pub fn render_modules(
+    root: &RootOptions,
+    modules: &[&dyn Module],
+    generated: &mut Generated,
+) -> Result<(), GenerateError> {
     let mut stack = StackContext::new(root.settings.clone());
     let mut rendered: Vec<(String, RenderedModule)> = Vec::new();
     let mut comments: BTreeMap<String, crate::hclfmt::Comments> = BTreeMap::new();
@@ -144,7 +154,10 @@ fn check_inputs(name: &str, module: &RenderedModule) -> Result<(), RenderError> 
 
 fn root_variables() -> Vec<Variable> {
     vec![Variable::required("subscription_id", "string", "Azure subscription the stack is deployed to.").validate(
-        stackgen_modules::hcl_util::matches_regex("^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$", var("subscription_id")),
+        stackgen_modules::hcl_util::matches_regex(
+            "^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$",
+            var("subscription_id"),
+        ),
         "The subscription ID must be a UUID.",
     )]
 }
@@ -157,9 +170,8 @@ fn terraform_block(providers: &[ProviderRequirement], backend: Option<&Backend>)
             object([("source", string(provider.source.clone())), ("version", string(provider.version.clone()))]),
         ));
     }
-    let mut terraform = Block::builder("terraform")
-        .add_attribute(("required_version", REQUIRED_TERRAFORM))
-        .add_block(required.build());
+    let mut terraform =
+        Block::builder("terraform").add_attribute(("required_version", REQUIRED_TERRAFORM)).add_block(required.build());
     if let Some(backend) = backend {
         terraform = terraform.add_block(
             Block::builder("backend")
@@ -198,7 +210,8 @@ fn root_main(root: &RootOptions, providers: &[ProviderRequirement], modules: &[(
     }
     let aks = |output: &str| traversal("module", ["aks", output]);
     if uses("helm") {
-        let mut kubernetes = vec![("host", connection_host(root.auth)), ("cluster_ca_certificate", aks("cluster_ca_certificate"))];
+        let mut kubernetes =
+            vec![("host", connection_host(root.auth)), ("cluster_ca_certificate", aks("cluster_ca_certificate"))];
         match root.auth {
             ProviderAuth::Kubelogin => kubernetes.push(("exec", kubelogin_exec())),
             ProviderAuth::ClientCertificate => {
@@ -206,7 +219,9 @@ fn root_main(root: &RootOptions, providers: &[ProviderRequirement], modules: &[(
                 kubernetes.push(("client_key", call("base64decode", [aks("client_key")])));
             }
         }
-        body = body.add_block(Block::builder("provider").add_label("helm").add_attribute(("kubernetes", object(kubernetes))).build());
+        body = body.add_block(
+            Block::builder("provider").add_label("helm").add_attribute(("kubernetes", object(kubernetes))).build(),
+        );
     }
     if uses("kubernetes") {
         let mut provider = Block::builder("provider")
@@ -234,7 +249,8 @@ fn root_main(root: &RootOptions, providers: &[ProviderRequirement], modules: &[(
         body = body.add_block(provider.build());
     }
     for (name, module) in modules {
-        let mut block = Block::builder("module").add_label(name.as_str()).add_attribute(("source", format!("./modules/{name}")));
+        let mut block =
+            Block::builder("module").add_label(name.as_str()).add_attribute(("source", format!("./modules/{name}")));
         for (input, value) in &module.inputs {
             block = block.add_attribute((input.as_str(), value.clone()));
         }
@@ -330,4 +346,3 @@ fn with_header(text: &str) -> Vec<u8> {
     }
     out.into_bytes()
 }
-

@@ -8,7 +8,9 @@ use serde::{Deserialize, Serialize};
 use crate::common::{placement_attributes, placement_inputs, placement_variables};
 use crate::diagnostics::{Diagnostics, FieldPath};
 use crate::hcl_util::{call, matches_regex, string, strings, traversal, var};
-use crate::module::{BlockComment, Module, Output, ProviderRequirement, RenderError, RenderedModule, StackContext, Variable};
+use crate::module::{
+    BlockComment, Module, Output, ProviderRequirement, RenderError, RenderedModule, StackContext, Variable,
+};
 
 /// The one container registry of the stack. One GitHub repository pushes to exactly this registry.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
@@ -84,16 +86,29 @@ impl Module for AcrModule<'_> {
     }
 
     fn comments(&self) -> Vec<BlockComment> {
-        let skip = |id: &str, reason: &str| BlockComment::checkov_skip("azurerm_container_registry", "this", id, reason);
+        let skip =
+            |id: &str, reason: &str| BlockComment::checkov_skip("azurerm_container_registry", "this", id, reason);
         let premium = self.spec.sku == AcrSku::Premium;
         let mut comments = vec![
-            skip("CKV_AZURE_139", "GitHub-hosted runners push over the internet; private endpoints need self-hosted runners"),
-            skip("CKV_AZURE_164", "images are scanned with Trivy before push; signing is not part of this pipeline yet"),
+            skip(
+                "CKV_AZURE_139",
+                "GitHub-hosted runners push over the internet; private endpoints need self-hosted runners",
+            ),
+            skip(
+                "CKV_AZURE_164",
+                "images are scanned with Trivy before push; signing is not part of this pipeline yet",
+            ),
             skip("CKV_AZURE_165", "single-region stack: nothing to replicate to"),
-            skip("CKV_AZURE_166", "quarantine holds every push until an external scanner releases it; CI scans with Trivy before pushing"),
+            skip(
+                "CKV_AZURE_166",
+                "quarantine holds every push until an external scanner releases it; CI scans with Trivy before pushing",
+            ),
         ];
         if premium {
-            comments.push(skip("CKV_AZURE_233", "zone redundancy is fixed at creation and not offered in every region; enable it by hand where it is"));
+            comments.push(skip(
+                "CKV_AZURE_233",
+                "zone redundancy is fixed at creation and not offered in every region; enable it by hand where it is",
+            ));
             comments.push(skip("CKV_AZURE_237", "dedicated data endpoints only matter behind a firewall allow-list"));
         } else {
             for id in ["CKV_AZURE_167", "CKV_AZURE_233", "CKV_AZURE_237"] {
@@ -114,7 +129,11 @@ impl Module for AcrModule<'_> {
             .add_attribute(("admin_enabled", false))
             .add_attribute(("anonymous_pull_enabled", false));
         // Untagged manifests pile up with every push; Premium can clean them up.
-        let registry = if self.spec.sku == AcrSku::Premium { registry.add_attribute(("retention_policy_in_days", 7)) } else { registry };
+        let registry = if self.spec.sku == AcrSku::Premium {
+            registry.add_attribute(("retention_policy_in_days", 7))
+        } else {
+            registry
+        };
         let registry = registry.add_attribute(("tags", var("tags"))).build();
         let pull = Block::builder("resource")
             .add_label("azurerm_role_assignment")
@@ -128,11 +147,19 @@ impl Module for AcrModule<'_> {
 
         let mut variables = placement_variables();
         variables.extend([
-            Variable::required("name", "string", "Registry name, globally unique.")
-                .validate(matches_regex("^[a-zA-Z0-9]{5,50}$", var("name")), "The registry name must be 5-50 letters and digits."),
-            Variable::optional("sku", "string", "Registry SKU.", string(self.spec.sku.as_str()))
-                .validate(call("contains", [strings(["Basic", "Standard", "Premium"]), var("sku")]), "The SKU must be Basic, Standard or Premium."),
-            Variable::required("kubelet_object_id", "string", "Object ID of the cluster's kubelet identity, granted AcrPull."),
+            Variable::required("name", "string", "Registry name, globally unique.").validate(
+                matches_regex("^[a-zA-Z0-9]{5,50}$", var("name")),
+                "The registry name must be 5-50 letters and digits.",
+            ),
+            Variable::optional("sku", "string", "Registry SKU.", string(self.spec.sku.as_str())).validate(
+                call("contains", [strings(["Basic", "Standard", "Premium"]), var("sku")]),
+                "The SKU must be Basic, Standard or Premium.",
+            ),
+            Variable::required(
+                "kubelet_object_id",
+                "string",
+                "Object ID of the cluster's kubelet identity, granted AcrPull.",
+            ),
         ]);
 
         let mut inputs = vec![("name".to_owned(), string(self.spec.name.clone()))];
@@ -145,13 +172,22 @@ impl Module for AcrModule<'_> {
             variables,
             main: Body::builder().add_block(registry).add_block(pull).build(),
             outputs: vec![
-                Output::new("id", traversal("azurerm_container_registry", ["this", "id"]), "Resource ID of the registry."),
-                Output::new("login_server", traversal("azurerm_container_registry", ["this", "login_server"]), "Login server, such as myregistry.azurecr.io.").at_root(),
-                Output::new("name", traversal("azurerm_container_registry", ["this", "name"]), "Registry name.").at_root(),
+                Output::new(
+                    "id",
+                    traversal("azurerm_container_registry", ["this", "id"]),
+                    "Resource ID of the registry.",
+                ),
+                Output::new(
+                    "login_server",
+                    traversal("azurerm_container_registry", ["this", "login_server"]),
+                    "Login server, such as myregistry.azurecr.io.",
+                )
+                .at_root(),
+                Output::new("name", traversal("azurerm_container_registry", ["this", "name"]), "Registry name.")
+                    .at_root(),
             ],
             inputs,
             warnings: Vec::new(),
         })
     }
 }
-

@@ -6,10 +6,10 @@ use serde::{Deserialize, Serialize};
 
 use crate::common::{placement_attributes, placement_inputs, placement_variables};
 use crate::diagnostics::{Diagnostics, FieldPath};
-use crate::hcl_util::{
-    call, matches_regex, string, strings, traversal, traversal_steps, var, Step,
+use crate::hcl_util::{Step, call, matches_regex, string, strings, traversal, traversal_steps, var};
+use crate::module::{
+    BlockComment, Module, Output, ProviderRequirement, RenderError, RenderedModule, StackContext, Variable,
 };
-use crate::module::{BlockComment, Module, Output, ProviderRequirement, RenderError, RenderedModule, StackContext, Variable};
 use crate::rules;
 
 /// The AKS cluster.
@@ -223,7 +223,12 @@ impl Aks {
                 );
             }
         }
-        diagnostics.check_range(at.key("default_node_pool_disk_size_in_gb"), self.default_node_pool_disk_size_in_gb, 30, 2048);
+        diagnostics.check_range(
+            at.key("default_node_pool_disk_size_in_gb"),
+            self.default_node_pool_disk_size_in_gb,
+            30,
+            2048,
+        );
         diagnostics.check_range(at.key("default_node_pool_max_pods"), self.default_node_pool_max_pods, 50, 250);
         if let Some(version) = &self.kubernetes_version {
             let parts: Vec<&str> = version.split('.').collect();
@@ -281,26 +286,49 @@ impl Module for AksModule<'_> {
     }
 
     fn comments(&self) -> Vec<BlockComment> {
-        let skip = |id: &str, reason: &str| BlockComment::checkov_skip("azurerm_kubernetes_cluster", "this", id, reason);
+        let skip =
+            |id: &str, reason: &str| BlockComment::checkov_skip("azurerm_kubernetes_cluster", "this", id, reason);
         let mut comments = vec![
-            skip("CKV_AZURE_115", "a private API server is unreachable from GitHub-hosted runners and workstations; restrict it with aks.api_server_authorized_ip_ranges"),
-            skip("CKV_AZURE_117", "a disk encryption set needs a customer-managed key in Key Vault; disks are encrypted at rest with platform-managed keys"),
-            skip("CKV_AZURE_226", "ephemeral OS disks depend on the VM size's cache; managed OS disks work with every size"),
-            skip("CKV_AZURE_227", "encryption at host needs the EncryptionAtHost feature registered on the subscription"),
+            skip(
+                "CKV_AZURE_115",
+                "a private API server is unreachable from GitHub-hosted runners and workstations; restrict it with aks.api_server_authorized_ip_ranges",
+            ),
+            skip(
+                "CKV_AZURE_117",
+                "a disk encryption set needs a customer-managed key in Key Vault; disks are encrypted at rest with platform-managed keys",
+            ),
+            skip(
+                "CKV_AZURE_226",
+                "ephemeral OS disks depend on the VM size's cache; managed OS disks work with every size",
+            ),
+            skip(
+                "CKV_AZURE_227",
+                "encryption at host needs the EncryptionAtHost feature registered on the subscription",
+            ),
             skip("CKV_AZURE_232", "one node pool: the system pool also runs the workload"),
-            skip("CKV_AZURE_172", "the Key Vault secrets provider add-on is not enabled, so there is nothing to rotate"),
+            skip(
+                "CKV_AZURE_172",
+                "the Key Vault secrets provider add-on is not enabled, so there is nothing to rotate",
+            ),
         ];
         if self.log_analytics.is_none() {
-            comments.push(skip("CKV_AZURE_4", "no Log Analytics workspace in this stack; add one with AksModule::with_log_analytics"));
+            comments.push(skip(
+                "CKV_AZURE_4",
+                "no Log Analytics workspace in this stack; add one with AksModule::with_log_analytics",
+            ));
         }
         if self.spec.api_server_authorized_ip_ranges.is_empty() {
-            comments.push(skip("CKV_AZURE_6", "GitHub-hosted runners have no fixed IPs; list yours in aks.api_server_authorized_ip_ranges"));
+            comments.push(skip(
+                "CKV_AZURE_6",
+                "GitHub-hosted runners have no fixed IPs; list yours in aks.api_server_authorized_ip_ranges",
+            ));
         }
         if self.spec.sku_tier != SkuTier::Standard {
             comments.push(skip("CKV_AZURE_170", "aks.sku_tier chosen in the spec instead of Standard"));
         }
         if self.spec.authentication == ClusterAuthentication::LocalAccounts {
-            comments.push(skip("CKV_AZURE_141", "local accounts kept on purpose: aks.authentication is local_accounts"));
+            comments
+                .push(skip("CKV_AZURE_141", "local accounts kept on purpose: aks.authentication is local_accounts"));
         }
         comments
     }
@@ -327,9 +355,7 @@ impl Module for AksModule<'_> {
             .add_block(Block::builder("upgrade_settings").add_attribute(("max_surge", string("10%"))).build())
             .build();
 
-        let mut resource = Block::builder("resource")
-            .add_label("azurerm_kubernetes_cluster")
-            .add_label("this");
+        let mut resource = Block::builder("resource").add_label("azurerm_kubernetes_cluster").add_label("this");
         resource = resource.add_attribute(("name", var("name")));
         for attribute in placement_attributes() {
             resource = resource.add_attribute(attribute);
@@ -417,43 +443,114 @@ impl Module for AksModule<'_> {
 
         let mut variables = placement_variables();
         variables.extend([
-            Variable::required("name", "string", "Name of the cluster; also its DNS prefix.")
-                .validate(matches_regex("^[a-z][a-z0-9-]{1,61}[a-z0-9]$", var("name")), "The cluster name must be 3-63 lowercase letters, digits or hyphens."),
-            Variable::optional("vm_size", "string", "VM size of the default node pool.", string(spec.default_vm_size.clone())),
-            node_count_variable("node_count", "Initial (autoscaling) or fixed node count of the default pool.", spec.default_node_pool_node_count),
-            Variable::optional("max_pods", "number", "Maximum pods per node.", Expression::from(spec.default_node_pool_max_pods))
-                .validate(between(var("max_pods"), 50, 250), "The max pods must be between 50 and 250."),
-            Variable::optional("os_disk_size_gb", "number", "OS disk size of each node, in GB.", Expression::from(spec.default_node_pool_disk_size_in_gb))
-                .validate(between(var("os_disk_size_gb"), 30, 2048), "The OS disk size must be between 30 and 2048 GB."),
-            Variable::optional("kubernetes_version", "string", "Kubernetes version; null for the region default.", Expression::Null),
-            Variable::optional("sku_tier", "string", "Control plane tier.", string(spec.sku_tier.as_str()))
-                .validate(call("contains", [strings(["Free", "Standard", "Premium"]), var("sku_tier")]), "The SKU tier must be Free, Standard or Premium."),
-            Variable::optional("automatic_upgrade_channel", "string", "Automatic upgrade channel.", string(spec.automatic_upgrade_channel.as_str()))
-                .validate(call("contains", [strings(["patch", "stable", "rapid", "node-image"]), var("automatic_upgrade_channel")]), "The upgrade channel must be patch, stable, rapid or node-image."),
-            Variable::optional("network_policy", "string", "Network policy engine.", string(spec.network_policy.as_str()))
-                .validate(call("contains", [strings(["azure", "calico", "cilium"]), var("network_policy")]), "The network policy must be azure, calico or cilium."),
-            Variable::optional("api_server_authorized_ip_ranges", "list(string)", "CIDRs allowed to reach the API server; empty allows all.", Expression::Array(Vec::new()))
-                .non_nullable(),
+            Variable::required("name", "string", "Name of the cluster; also its DNS prefix.").validate(
+                matches_regex("^[a-z][a-z0-9-]{1,61}[a-z0-9]$", var("name")),
+                "The cluster name must be 3-63 lowercase letters, digits or hyphens.",
+            ),
+            Variable::optional(
+                "vm_size",
+                "string",
+                "VM size of the default node pool.",
+                string(spec.default_vm_size.clone()),
+            ),
+            node_count_variable(
+                "node_count",
+                "Initial (autoscaling) or fixed node count of the default pool.",
+                spec.default_node_pool_node_count,
+            ),
+            Variable::optional(
+                "max_pods",
+                "number",
+                "Maximum pods per node.",
+                Expression::from(spec.default_node_pool_max_pods),
+            )
+            .validate(between(var("max_pods"), 50, 250), "The max pods must be between 50 and 250."),
+            Variable::optional(
+                "os_disk_size_gb",
+                "number",
+                "OS disk size of each node, in GB.",
+                Expression::from(spec.default_node_pool_disk_size_in_gb),
+            )
+            .validate(between(var("os_disk_size_gb"), 30, 2048), "The OS disk size must be between 30 and 2048 GB."),
+            Variable::optional(
+                "kubernetes_version",
+                "string",
+                "Kubernetes version; null for the region default.",
+                Expression::Null,
+            ),
+            Variable::optional("sku_tier", "string", "Control plane tier.", string(spec.sku_tier.as_str())).validate(
+                call("contains", [strings(["Free", "Standard", "Premium"]), var("sku_tier")]),
+                "The SKU tier must be Free, Standard or Premium.",
+            ),
+            Variable::optional(
+                "automatic_upgrade_channel",
+                "string",
+                "Automatic upgrade channel.",
+                string(spec.automatic_upgrade_channel.as_str()),
+            )
+            .validate(
+                call(
+                    "contains",
+                    [strings(["patch", "stable", "rapid", "node-image"]), var("automatic_upgrade_channel")],
+                ),
+                "The upgrade channel must be patch, stable, rapid or node-image.",
+            ),
+            Variable::optional(
+                "network_policy",
+                "string",
+                "Network policy engine.",
+                string(spec.network_policy.as_str()),
+            )
+            .validate(
+                call("contains", [strings(["azure", "calico", "cilium"]), var("network_policy")]),
+                "The network policy must be azure, calico or cilium.",
+            ),
+            Variable::optional(
+                "api_server_authorized_ip_ranges",
+                "list(string)",
+                "CIDRs allowed to reach the API server; empty allows all.",
+                Expression::Array(Vec::new()),
+            )
+            .non_nullable(),
         ]);
         if spec.autoscaling() {
+            variables.push(node_count_variable(
+                "min_count",
+                "Lower bound for the autoscaler.",
+                spec.default_node_pool_node_min_count,
+            ));
             variables.push(
-                node_count_variable("min_count", "Lower bound for the autoscaler.", spec.default_node_pool_node_min_count),
-            );
-            variables.push(
-                node_count_variable("max_count", "Upper bound for the autoscaler.", spec.default_node_pool_node_max_count)
-                    .validate(
-                        crate::hcl_util::all_of([
-                            crate::hcl_util::binary(var("max_count"), hcl::expr::BinaryOperator::GreaterEq, var("node_count")),
-                            crate::hcl_util::binary(var("max_count"), hcl::expr::BinaryOperator::GreaterEq, var("min_count")),
-                        ]),
-                        "The max count must be at least the node count and the min count.",
-                    ),
+                node_count_variable(
+                    "max_count",
+                    "Upper bound for the autoscaler.",
+                    spec.default_node_pool_node_max_count,
+                )
+                .validate(
+                    crate::hcl_util::all_of([
+                        crate::hcl_util::binary(
+                            var("max_count"),
+                            hcl::expr::BinaryOperator::GreaterEq,
+                            var("node_count"),
+                        ),
+                        crate::hcl_util::binary(
+                            var("max_count"),
+                            hcl::expr::BinaryOperator::GreaterEq,
+                            var("min_count"),
+                        ),
+                    ]),
+                    "The max count must be at least the node count and the min count.",
+                ),
             );
         }
         if entra {
             variables.push(
-                Variable::optional("admin_group_object_ids", "list(string)", "Entra ID groups whose members are cluster admins.", Expression::Array(Vec::new()))
-                    .non_nullable(),
+                Variable::optional(
+                    "admin_group_object_ids",
+                    "list(string)",
+                    "Entra ID groups whose members are cluster admins.",
+                    Expression::Array(Vec::new()),
+                )
+                .non_nullable(),
             );
         }
 
@@ -463,18 +560,59 @@ impl Module for AksModule<'_> {
         let mut outputs = vec![
             Output::new("id", cluster("id"), "Resource ID of the cluster."),
             Output::new("name", cluster("name"), "Name of the cluster.").at_root(),
-            api_ready(Output::new("host", traversal_steps("azurerm_kubernetes_cluster", &[Step::Attr("this"), Step::Attr("kube_config"), Step::Index(0), Step::Attr("host")]), "API server URL.")
-                .sensitive()),
-            api_ready(Output::new(
-                "cluster_ca_certificate",
-                call("base64decode", [traversal_steps("azurerm_kubernetes_cluster", &[Step::Attr("this"), Step::Attr("kube_config"), Step::Index(0), Step::Attr("cluster_ca_certificate")])]),
-                "PEM CA certificate of the API server.",
-            )
-            .sensitive()),
-            Output::new("identity_principal_id", traversal_steps("azurerm_kubernetes_cluster", &[Step::Attr("this"), Step::Attr("identity"), Step::Index(0), Step::Attr("principal_id")]), "Principal ID of the cluster's system-assigned identity."),
-            Output::new("kubelet_object_id", traversal_steps("azurerm_kubernetes_cluster", &[Step::Attr("this"), Step::Attr("kubelet_identity"), Step::Index(0), Step::Attr("object_id")]), "Object ID of the kubelet identity, which pulls images."),
-            Output::new("node_resource_group", cluster("node_resource_group"), "Resource group AKS manages for the nodes."),
-            Output::new("oidc_issuer_url", cluster("oidc_issuer_url"), "OIDC issuer URL for workload identity.").at_root(),
+            api_ready(
+                Output::new(
+                    "host",
+                    traversal_steps(
+                        "azurerm_kubernetes_cluster",
+                        &[Step::Attr("this"), Step::Attr("kube_config"), Step::Index(0), Step::Attr("host")],
+                    ),
+                    "API server URL.",
+                )
+                .sensitive(),
+            ),
+            api_ready(
+                Output::new(
+                    "cluster_ca_certificate",
+                    call(
+                        "base64decode",
+                        [traversal_steps(
+                            "azurerm_kubernetes_cluster",
+                            &[
+                                Step::Attr("this"),
+                                Step::Attr("kube_config"),
+                                Step::Index(0),
+                                Step::Attr("cluster_ca_certificate"),
+                            ],
+                        )],
+                    ),
+                    "PEM CA certificate of the API server.",
+                )
+                .sensitive(),
+            ),
+            Output::new(
+                "identity_principal_id",
+                traversal_steps(
+                    "azurerm_kubernetes_cluster",
+                    &[Step::Attr("this"), Step::Attr("identity"), Step::Index(0), Step::Attr("principal_id")],
+                ),
+                "Principal ID of the cluster's system-assigned identity.",
+            ),
+            Output::new(
+                "kubelet_object_id",
+                traversal_steps(
+                    "azurerm_kubernetes_cluster",
+                    &[Step::Attr("this"), Step::Attr("kubelet_identity"), Step::Index(0), Step::Attr("object_id")],
+                ),
+                "Object ID of the kubelet identity, which pulls images.",
+            ),
+            Output::new(
+                "node_resource_group",
+                cluster("node_resource_group"),
+                "Resource group AKS manages for the nodes.",
+            ),
+            Output::new("oidc_issuer_url", cluster("oidc_issuer_url"), "OIDC issuer URL for workload identity.")
+                .at_root(),
         ];
         if !entra {
             for (name, attr, description) in [
@@ -482,7 +620,18 @@ impl Module for AksModule<'_> {
                 ("client_certificate", "client_certificate", "Client certificate (local accounts)."),
                 ("client_key", "client_key", "Client key (local accounts)."),
             ] {
-                outputs.push(Output::new(name, traversal_steps("azurerm_kubernetes_cluster", &[Step::Attr("this"), Step::Attr("kube_config"), Step::Index(0), Step::Attr(attr)]), description).sensitive().at_root());
+                outputs.push(
+                    Output::new(
+                        name,
+                        traversal_steps(
+                            "azurerm_kubernetes_cluster",
+                            &[Step::Attr("this"), Step::Attr("kube_config"), Step::Index(0), Step::Attr(attr)],
+                        ),
+                        description,
+                    )
+                    .sensitive()
+                    .at_root(),
+                );
             }
             if let Some(ca) = outputs.iter_mut().find(|o| o.name == "cluster_ca_certificate") {
                 ca.expose_at_root = true;
@@ -502,21 +651,28 @@ impl Module for AksModule<'_> {
         inputs.extend([
             ("max_pods".to_owned(), Expression::from(spec.default_node_pool_max_pods)),
             ("os_disk_size_gb".to_owned(), Expression::from(spec.default_node_pool_disk_size_in_gb)),
-            (
-                "kubernetes_version".to_owned(),
-                spec.kubernetes_version.clone().map_or(Expression::Null, string),
-            ),
+            ("kubernetes_version".to_owned(), spec.kubernetes_version.clone().map_or(Expression::Null, string)),
             ("sku_tier".to_owned(), string(spec.sku_tier.as_str())),
             ("automatic_upgrade_channel".to_owned(), string(spec.automatic_upgrade_channel.as_str())),
             ("network_policy".to_owned(), string(spec.network_policy.as_str())),
-            ("api_server_authorized_ip_ranges".to_owned(), strings(spec.api_server_authorized_ip_ranges.iter().map(String::as_str))),
+            (
+                "api_server_authorized_ip_ranges".to_owned(),
+                strings(spec.api_server_authorized_ip_ranges.iter().map(String::as_str)),
+            ),
         ]);
         if let Some(workspace) = workspace {
-            variables.push(Variable::required("log_analytics_workspace_id", "string", "Log Analytics workspace receiving container insights."));
+            variables.push(Variable::required(
+                "log_analytics_workspace_id",
+                "string",
+                "Log Analytics workspace receiving container insights.",
+            ));
             inputs.push(("log_analytics_workspace_id".to_owned(), workspace));
         }
         if entra {
-            inputs.push(("admin_group_object_ids".to_owned(), strings(spec.admin_group_object_ids.iter().map(String::as_str))));
+            inputs.push((
+                "admin_group_object_ids".to_owned(),
+                strings(spec.admin_group_object_ids.iter().map(String::as_str)),
+            ));
         }
 
         Ok(RenderedModule {

@@ -23,8 +23,13 @@ pub fn placement_variables() -> Vec<Variable> {
     vec![
         Variable::required("location", "string", "Azure region of the resources."),
         Variable::required("resource_group_name", "string", "Resource group of the resources."),
-        Variable::optional("tags", "map(string)", "Tags set on every taggable resource.", Expression::Object(hcl::Object::new()))
-            .non_nullable(),
+        Variable::optional(
+            "tags",
+            "map(string)",
+            "Tags set on every taggable resource.",
+            Expression::Object(hcl::Object::new()),
+        )
+        .non_nullable(),
     ]
 }
 

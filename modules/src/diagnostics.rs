@@ -156,13 +156,7 @@ impl Diagnostics {
     }
 
     /// Checks `min <= value <= max`.
-    pub fn check_range<T: PartialOrd + fmt::Display + Copy>(
-        &mut self,
-        path: FieldPath,
-        value: T,
-        min: T,
-        max: T,
-    ) {
+    pub fn check_range<T: PartialOrd + fmt::Display + Copy>(&mut self, path: FieldPath, value: T, min: T, max: T) {
         if value < min || value > max {
             self.push(path, "range", format!("must be between {min} and {max}, got {value}"));
         }

@@ -75,13 +75,26 @@ impl Dns {
                 || (!sub.name.is_empty()
                     && sub.name.split('.').all(|l| {
                         (1..=63).contains(&l.len())
-                            && l.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_' || c == '*')
+                            && l.chars().all(|c| {
+                                c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_' || c == '*'
+                            })
                     }));
             if !name_ok {
-                diagnostics.push(at.key("name"), "record-name", format!("must be a relative lowercase name such as \"www\" or \"@\", got {:?}", sub.name));
+                diagnostics.push(
+                    at.key("name"),
+                    "record-name",
+                    format!("must be a relative lowercase name such as \"www\" or \"@\", got {:?}", sub.name),
+                );
             }
             if !seen.insert((sub.name.clone(), sub.record_type)) {
-                diagnostics.push(at.key("name"), "duplicate-record", format!("{:?} {:?} is defined twice; put every value in one entry's records", sub.name, sub.record_type));
+                diagnostics.push(
+                    at.key("name"),
+                    "duplicate-record",
+                    format!(
+                        "{:?} {:?} is defined twice; put every value in one entry's records",
+                        sub.name, sub.record_type
+                    ),
+                );
             }
             diagnostics.check_range(at.key("ttl"), sub.ttl, 1, 2_147_483_647);
             if sub.records.is_empty() {
@@ -91,7 +104,11 @@ impl Dns {
                 RecordType::A => {
                     for (j, record) in sub.records.iter().enumerate() {
                         if record.parse::<std::net::Ipv4Addr>().is_err() {
-                            diagnostics.push(at.key("records").index(j), "ipv4", format!("an A record must be an IPv4 address, got {record:?}"));
+                            diagnostics.push(
+                                at.key("records").index(j),
+                                "ipv4",
+                                format!("an A record must be an IPv4 address, got {record:?}"),
+                            );
                         }
                     }
                 }
@@ -109,7 +126,11 @@ impl Dns {
                 RecordType::Txt => {
                     for (j, record) in sub.records.iter().enumerate() {
                         if record.len() > 1024 {
-                            diagnostics.push(at.key("records").index(j), "txt-length", "TXT values are at most 1024 characters");
+                            diagnostics.push(
+                                at.key("records").index(j),
+                                "txt-length",
+                                "TXT values are at most 1024 characters",
+                            );
                         }
                     }
                 }
@@ -133,11 +154,7 @@ impl<'a> DnsModule<'a> {
 }
 
 fn record_label(name: &str) -> String {
-    if name == "@" {
-        "apex".to_owned()
-    } else {
-        name.replace(['.', '-', '*'], "_")
-    }
+    if name == "@" { "apex".to_owned() } else { name.replace(['.', '-', '*'], "_") }
 }
 
 impl Module for DnsModule<'_> {
@@ -221,7 +238,9 @@ impl Module for DnsModule<'_> {
                     Block::builder("dynamic")
                         .add_label("record")
                         .add_attribute(("for_each", each("records")))
-                        .add_block(Block::builder("content").add_attribute(("value", traversal("record", ["value"]))).build())
+                        .add_block(
+                            Block::builder("content").add_attribute(("value", traversal("record", ["value"]))).build(),
+                        )
                         .build(),
                 ),
             };
@@ -230,13 +249,19 @@ impl Module for DnsModule<'_> {
 
         let mut variables: Vec<Variable> = placement_variables().into_iter().filter(|v| v.name != "location").collect();
         variables.extend([
-            Variable::required("zone_name", "string", "The DNS zone, such as example.com.")
-                .validate(crate::hcl_util::matches_regex(r"^([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?\.)+[a-z][-a-z0-9]{0,61}[a-z0-9]$", var("zone_name")), "The zone name must be a lowercase DNS name."),
+            Variable::required("zone_name", "string", "The DNS zone, such as example.com.").validate(
+                crate::hcl_util::matches_regex(
+                    r"^([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?\.)+[a-z][-a-z0-9]{0,61}[a-z0-9]$",
+                    var("zone_name"),
+                ),
+                "The zone name must be a lowercase DNS name.",
+            ),
             Variable::required("app_record_name", "string", "Relative name of the app host's A record."),
             Variable::required("ingress_public_ip_id", "string", "Resource ID of the ingress controller's public IP."),
         ]);
         for (variable, _) in &extra {
-            let mut records = Variable::required(variable, "string", "Extra records, keyed by a stable label.").non_nullable();
+            let mut records =
+                Variable::required(variable, "string", "Extra records, keyed by a stable label.").non_nullable();
             records.type_constraint = record_type_expr();
             variables.push(records);
         }
@@ -255,8 +280,18 @@ impl Module for DnsModule<'_> {
             variables,
             main: body.build(),
             outputs: vec![
-                Output::new("app_fqdn", traversal("azurerm_dns_a_record", ["app", "fqdn"]), "Fully qualified name of the app host.").at_root(),
-                Output::new("name_servers", traversal("azurerm_dns_zone", ["this", "name_servers"]), "Delegate the zone to these name servers at your registrar.").at_root(),
+                Output::new(
+                    "app_fqdn",
+                    traversal("azurerm_dns_a_record", ["app", "fqdn"]),
+                    "Fully qualified name of the app host.",
+                )
+                .at_root(),
+                Output::new(
+                    "name_servers",
+                    traversal("azurerm_dns_zone", ["this", "name_servers"]),
+                    "Delegate the zone to these name servers at your registrar.",
+                )
+                .at_root(),
                 Output::new("zone_id", traversal("azurerm_dns_zone", ["this", "id"]), "Resource ID of the zone."),
             ],
             inputs,
@@ -272,7 +307,11 @@ fn record_type_expr() -> Expression {
         "map",
         [call(
             "object",
-            [object([("name", ident("string")), ("ttl", ident("number")), ("records", call("list", [ident("string")]))])],
+            [object([
+                ("name", ident("string")),
+                ("ttl", ident("number")),
+                ("records", call("list", [ident("string")])),
+            ])],
         )],
     )
 }

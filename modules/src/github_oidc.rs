@@ -78,7 +78,10 @@ impl Github {
             diagnostics.push(
                 at.key("branch"),
                 "git-branch",
-                format!("must be a branch name without spaces, wildcards, `..` or a refs/ prefix, got {:?}", self.branch),
+                format!(
+                    "must be a branch name without spaces, wildcards, `..` or a refs/ prefix, got {:?}",
+                    self.branch
+                ),
             );
         }
         if let Some(environment) = &self.environment {
@@ -115,14 +118,20 @@ pub(crate) fn federated_identity(display_name: Expression, description: &str) ->
             .add_label("azuread_application")
             .add_label("this")
             .add_attribute(("display_name", display_name))
-            .add_attribute(("owners", Expression::Array(vec![traversal("data", ["azuread_client_config", "current", "object_id"])])))
+            .add_attribute((
+                "owners",
+                Expression::Array(vec![traversal("data", ["azuread_client_config", "current", "object_id"])]),
+            ))
             .add_attribute(("sign_in_audience", string("AzureADMyOrg")))
             .build(),
         Block::builder("resource")
             .add_label("azuread_service_principal")
             .add_label("this")
             .add_attribute(("client_id", traversal("azuread_application", ["this", "client_id"])))
-            .add_attribute(("owners", Expression::Array(vec![traversal("data", ["azuread_client_config", "current", "object_id"])])))
+            .add_attribute((
+                "owners",
+                Expression::Array(vec![traversal("data", ["azuread_client_config", "current", "object_id"])]),
+            ))
             .build(),
         Block::builder("resource")
             .add_label("azuread_application_federated_identity_credential")
@@ -142,23 +151,42 @@ pub(crate) fn federated_identity(display_name: Expression, description: &str) ->
 pub(crate) fn identity_variables() -> Vec<Variable> {
     vec![
         Variable::required("display_name", "string", "Display name of the Entra ID application."),
-        Variable::required("subject", "string", "Federated credential subject, such as repo:OWNER/NAME:ref:refs/heads/main.")
-            .validate(
-                crate::hcl_util::matches_regex(
-                    "^repo:[A-Za-z0-9-]+/[A-Za-z0-9._-]+:(ref:refs/heads/[^*]+|environment:[A-Za-z0-9._-]+)$",
-                    var("subject"),
-                ),
-                "The subject must name one repository and one branch or environment, without wildcards.",
+        Variable::required(
+            "subject",
+            "string",
+            "Federated credential subject, such as repo:OWNER/NAME:ref:refs/heads/main.",
+        )
+        .validate(
+            crate::hcl_util::matches_regex(
+                "^repo:[A-Za-z0-9-]+/[A-Za-z0-9._-]+:(ref:refs/heads/[^*]+|environment:[A-Za-z0-9._-]+)$",
+                var("subject"),
             ),
+            "The subject must name one repository and one branch or environment, without wildcards.",
+        ),
     ]
 }
 
 pub(crate) fn identity_outputs() -> Vec<Output> {
     vec![
-        Output::new("client_id", traversal("azuread_application", ["this", "client_id"]), "Client ID for azure/login.").at_root(),
-        Output::new("principal_id", traversal("azuread_service_principal", ["this", "object_id"]), "Object ID of the service principal."),
-        Output::new("subscription_id", traversal("data", ["azurerm_client_config", "current", "subscription_id"]), "Subscription ID for azure/login.").at_root(),
-        Output::new("tenant_id", traversal("data", ["azurerm_client_config", "current", "tenant_id"]), "Tenant ID for azure/login.").at_root(),
+        Output::new("client_id", traversal("azuread_application", ["this", "client_id"]), "Client ID for azure/login.")
+            .at_root(),
+        Output::new(
+            "principal_id",
+            traversal("azuread_service_principal", ["this", "object_id"]),
+            "Object ID of the service principal.",
+        ),
+        Output::new(
+            "subscription_id",
+            traversal("data", ["azurerm_client_config", "current", "subscription_id"]),
+            "Subscription ID for azure/login.",
+        )
+        .at_root(),
+        Output::new(
+            "tenant_id",
+            traversal("data", ["azurerm_client_config", "current", "tenant_id"]),
+            "Tenant ID for azure/login.",
+        )
+        .at_root(),
     ]
 }
 
@@ -186,7 +214,10 @@ impl Module for GithubOidcModule<'_> {
 
     fn render(&self, stack: &StackContext) -> Result<RenderedModule, RenderError> {
         let mut body = Body::builder();
-        for block in federated_identity(var("display_name"), &format!("GitHub Actions in {}, allowed to push images", self.spec.repo)) {
+        for block in federated_identity(
+            var("display_name"),
+            &format!("GitHub Actions in {}, allowed to push images", self.spec.repo),
+        ) {
             body = body.add_block(block);
         }
         let push = Block::builder("resource")
@@ -201,7 +232,10 @@ impl Module for GithubOidcModule<'_> {
         variables.push(
             Variable::required("registry_id", "string", "Resource ID of the one registry this identity may push to.")
                 .validate(
-                    crate::hcl_util::matches_regex("(?i)/providers/Microsoft.ContainerRegistry/registries/[^/]+$", var("registry_id")),
+                    crate::hcl_util::matches_regex(
+                        "(?i)/providers/Microsoft.ContainerRegistry/registries/[^/]+$",
+                        var("registry_id"),
+                    ),
                     "The registry ID must be the resource ID of one container registry.",
                 ),
         );

@@ -16,10 +16,8 @@ pub fn ident(name: &str) -> Expression {
 
 /// A traversal `root.a.b`, such as `var.location` or `azurerm_kubernetes_cluster.this.id`.
 pub fn traversal<'a>(root: &str, attrs: impl IntoIterator<Item = &'a str>) -> Expression {
-    let operators: Vec<TraversalOperator> = attrs
-        .into_iter()
-        .map(|attr| TraversalOperator::GetAttr(Identifier::unchecked(attr)))
-        .collect();
+    let operators: Vec<TraversalOperator> =
+        attrs.into_iter().map(|attr| TraversalOperator::GetAttr(Identifier::unchecked(attr))).collect();
     Expression::from(Traversal::new(ident(root), operators))
 }
 

@@ -143,18 +143,12 @@ impl Module for IngressModule<'_> {
                 ),
                 // Snippet annotations let any namespace inject NGINX config (CVE-2021-25742).
                 ("allowSnippetAnnotations", Expression::Bool(false)),
+                ("service", object([("externalTrafficPolicy", string("Local")), ("annotations", annotations)])),
+                ("resources", object([("requests", object([("cpu", string("100m")), ("memory", string("128Mi"))]))])),
                 (
-                    "service",
-                    object([
-                        ("externalTrafficPolicy", string("Local")),
-                        ("annotations", annotations),
-                    ]),
+                    "podDisruptionBudget",
+                    object([("enabled", Expression::Bool(true)), ("minAvailable", Expression::from(1))]),
                 ),
-                (
-                    "resources",
-                    object([("requests", object([("cpu", string("100m")), ("memory", string("128Mi"))]))]),
-                ),
-                ("podDisruptionBudget", object([("enabled", Expression::Bool(true)), ("minAvailable", Expression::from(1))])),
                 ("metrics", object([("enabled", Expression::Bool(true))])),
             ]),
         )]);
@@ -171,17 +165,42 @@ impl Module for IngressModule<'_> {
             .add_attribute(("wait", true))
             .add_attribute(("timeout", 600))
             .add_attribute(("values", Expression::Array(vec![call("yamlencode", [values])])))
-            .add_attribute(("depends_on", Expression::Array(vec![traversal("azurerm_role_assignment", ["cluster_network"])])))
+            .add_attribute((
+                "depends_on",
+                Expression::Array(vec![traversal("azurerm_role_assignment", ["cluster_network"])]),
+            ))
             .build();
 
         let mut variables = placement_variables();
         variables.extend([
             Variable::required("public_ip_name", "string", "Name of the ingress controller's static public IP."),
-            Variable::required("cluster_identity_principal_id", "string", "Principal ID of the cluster identity, allowed to attach the IP."),
-            Variable::optional("chart_version", "string", "Pinned ingress-nginx chart version.", string(self.spec.chart_version.clone()))
-                .validate(crate::hcl_util::matches_regex(r"^[0-9]+\.[0-9]+\.[0-9]+$", var("chart_version")), "The chart version must be pinned as MAJOR.MINOR.PATCH."),
-            Variable::optional("ingress_class_name", "string", "Ingress class the controller serves.", string(self.spec.ingress_class_name.clone())),
-            Variable::optional("namespace", "string", "Namespace of the controller.", string(self.spec.namespace.clone())),
+            Variable::required(
+                "cluster_identity_principal_id",
+                "string",
+                "Principal ID of the cluster identity, allowed to attach the IP.",
+            ),
+            Variable::optional(
+                "chart_version",
+                "string",
+                "Pinned ingress-nginx chart version.",
+                string(self.spec.chart_version.clone()),
+            )
+            .validate(
+                crate::hcl_util::matches_regex(r"^[0-9]+\.[0-9]+\.[0-9]+$", var("chart_version")),
+                "The chart version must be pinned as MAJOR.MINOR.PATCH.",
+            ),
+            Variable::optional(
+                "ingress_class_name",
+                "string",
+                "Ingress class the controller serves.",
+                string(self.spec.ingress_class_name.clone()),
+            ),
+            Variable::optional(
+                "namespace",
+                "string",
+                "Namespace of the controller.",
+                string(self.spec.namespace.clone()),
+            ),
             Variable::optional("replicas", "number", "Controller replicas.", Expression::from(self.spec.replicas))
                 .validate(crate::aks::between(var("replicas"), 1, 10), "The replicas must be between 1 and 10."),
         ]);
@@ -201,10 +220,27 @@ impl Module for IngressModule<'_> {
             variables,
             main: Body::builder().add_block(ip).add_block(join).add_block(release).build(),
             outputs: vec![
-                Output::new("ingress_class_name", var("ingress_class_name"), "Ingress class to use in Ingress objects."),
-                Output::new("namespace", traversal("helm_release", ["ingress_nginx", "namespace"]), "Namespace of the controller."),
-                Output::new("public_ip_address", traversal("azurerm_public_ip", ["ingress", "ip_address"]), "Public IP of the ingress controller.").at_root(),
-                Output::new("public_ip_id", traversal("azurerm_public_ip", ["ingress", "id"]), "Resource ID of the ingress public IP."),
+                Output::new(
+                    "ingress_class_name",
+                    var("ingress_class_name"),
+                    "Ingress class to use in Ingress objects.",
+                ),
+                Output::new(
+                    "namespace",
+                    traversal("helm_release", ["ingress_nginx", "namespace"]),
+                    "Namespace of the controller.",
+                ),
+                Output::new(
+                    "public_ip_address",
+                    traversal("azurerm_public_ip", ["ingress", "ip_address"]),
+                    "Public IP of the ingress controller.",
+                )
+                .at_root(),
+                Output::new(
+                    "public_ip_id",
+                    traversal("azurerm_public_ip", ["ingress", "id"]),
+                    "Resource ID of the ingress public IP.",
+                ),
             ],
             inputs,
             warnings: vec![NGINX_RETIRED_WARNING.to_owned()],

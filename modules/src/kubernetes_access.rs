@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::aks::ClusterAuthentication;
 use crate::diagnostics::{Diagnostics, FieldPath};
-use crate::github_oidc::{federated_identity, identity_outputs, identity_variables, Github};
+use crate::github_oidc::{Github, federated_identity, identity_outputs, identity_variables};
 use crate::hcl_util::{object, string, template, traversal, var};
 use crate::module::{Module, ProviderRequirement, RenderError, RenderedModule, StackContext, Variable};
 use crate::rules;
@@ -95,7 +95,10 @@ impl Module for KubernetesAccessModule<'_> {
 
     fn render(&self, stack: &StackContext) -> Result<RenderedModule, RenderError> {
         let mut body = Body::builder();
-        for block in federated_identity(var("display_name"), &format!("GitHub Actions in {}, allowed to deploy to one namespace", self.github.repo)) {
+        for block in federated_identity(
+            var("display_name"),
+            &format!("GitHub Actions in {}, allowed to deploy to one namespace", self.github.repo),
+        ) {
             body = body.add_block(block);
         }
         let principal = traversal("azuread_service_principal", ["this", "object_id"]);
@@ -132,7 +135,10 @@ impl Module for KubernetesAccessModule<'_> {
                 Block::builder("resource")
                     .add_label("azurerm_role_assignment")
                     .add_label("namespace_deploy")
-                    .add_attribute(("scope", template("${var.cluster_id}/namespaces/${kubernetes_namespace_v1.this.metadata[0].name}")))
+                    .add_attribute((
+                        "scope",
+                        template("${var.cluster_id}/namespaces/${kubernetes_namespace_v1.this.metadata[0].name}"),
+                    ))
                     .add_attribute(("role_definition_name", var("role_definition_name")))
                     .add_attribute(("principal_id", principal))
                     .add_attribute(("principal_type", string("ServicePrincipal")))
@@ -147,22 +153,31 @@ impl Module for KubernetesAccessModule<'_> {
         let mut variables = identity_variables();
         variables.extend([
             Variable::required("cluster_id", "string", "Resource ID of the AKS cluster."),
-            crate::common::required_string("namespace", "Namespace CI deploys to.")
-                .validate(
-                    crate::hcl_util::matches_regex("^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$", var("namespace")),
-                    "The namespace must be a Kubernetes name.",
-                ),
-            Variable::optional("role_definition_name", "string", "Namespace-scoped role of the deploy identity.", string(self.spec.role.role_definition_name())),
+            crate::common::required_string("namespace", "Namespace CI deploys to.").validate(
+                crate::hcl_util::matches_regex("^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$", var("namespace")),
+                "The namespace must be a Kubernetes name.",
+            ),
+            Variable::optional(
+                "role_definition_name",
+                "string",
+                "Namespace-scoped role of the deploy identity.",
+                string(self.spec.role.role_definition_name()),
+            ),
         ]);
         let _ = &self.spec;
         Ok(RenderedModule {
-            providers: vec![ProviderRequirement::azuread(), ProviderRequirement::azurerm(), ProviderRequirement::kubernetes()],
+            providers: vec![
+                ProviderRequirement::azuread(),
+                ProviderRequirement::azurerm(),
+                ProviderRequirement::kubernetes(),
+            ],
             variables,
             main: body.build(),
             outputs: identity_outputs()
                 .into_iter()
                 .filter(|o| o.name != "subscription_id" && o.name != "tenant_id")
-                .chain([crate::module::Output::new("namespace", traversal_metadata_name(), "Namespace CI deploys to.").at_root()])
+                .chain([crate::module::Output::new("namespace", traversal_metadata_name(), "Namespace CI deploys to.")
+                    .at_root()])
                 .collect(),
             inputs: vec![
                 ("display_name".to_owned(), string(format!("gha-{}-deploy", self.github.slug()))),
@@ -177,6 +192,9 @@ impl Module for KubernetesAccessModule<'_> {
 }
 
 fn traversal_metadata_name() -> hcl::Expression {
-    use crate::hcl_util::{traversal_steps, Step};
-    traversal_steps("kubernetes_namespace_v1", &[Step::Attr("this"), Step::Attr("metadata"), Step::Index(0), Step::Attr("name")])
+    use crate::hcl_util::{Step, traversal_steps};
+    traversal_steps(
+        "kubernetes_namespace_v1",
+        &[Step::Attr("this"), Step::Attr("metadata"), Step::Index(0), Step::Attr("name")],
+    )
 }

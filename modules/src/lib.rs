@@ -4,9 +4,9 @@
 //! and how it renders itself into a Terraform child module. Nothing here touches the file system.
 
 pub mod acr;
-pub mod argocd;
 pub mod aks;
 pub mod app;
+pub mod argocd;
 pub mod common;
 pub mod delivery;
 pub mod diagnostics;
@@ -22,5 +22,8 @@ pub mod spec;
 pub mod stack;
 
 pub use diagnostics::{Diagnostic, Diagnostics, FieldPath, Location};
-pub use module::{BlockComment, Module, Output, ProviderRequirement, RenderError, RenderedModule, StackContext, StackSettings, Variable};
+pub use module::{
+    BlockComment, Module, Output, ProviderRequirement, RenderError, RenderedModule, StackContext, StackSettings,
+    Variable,
+};
 pub use spec::StackSpec;

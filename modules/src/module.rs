@@ -300,8 +300,7 @@ impl StackContext {
 
     /// Records a rendered module's outputs so later modules can refer to them.
     pub fn declare(&mut self, module: &str, rendered: &RenderedModule) {
-        self.declared
-            .insert(module.to_owned(), rendered.outputs.iter().map(|o| o.name.clone()).collect());
+        self.declared.insert(module.to_owned(), rendered.outputs.iter().map(|o| o.name.clone()).collect());
     }
 
     /// Sets which module is rendering (used in error messages).

@@ -101,7 +101,11 @@ pub fn semver(value: &str, path: &FieldPath, diagnostics: &mut Diagnostics) {
     let parts: Vec<&str> = core.split('.').collect();
     let ok = parts.len() == 3 && parts.iter().all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_digit()));
     if !ok {
-        diagnostics.push(path.clone(), "semver", format!("must be a version MAJOR.MINOR.PATCH such as \"1.2.3\", got {value:?}"));
+        diagnostics.push(
+            path.clone(),
+            "semver",
+            format!("must be a version MAJOR.MINOR.PATCH such as \"1.2.3\", got {value:?}"),
+        );
     }
 }
 
@@ -112,7 +116,11 @@ pub fn uuid(value: &str, path: &FieldPath, diagnostics: &mut Diagnostics) {
     let ok = groups.len() == 5
         && groups.iter().zip(lengths).all(|(g, n)| g.len() == n && g.chars().all(|c| c.is_ascii_hexdigit()));
     if !ok {
-        diagnostics.push(path.clone(), "uuid", format!("must be a UUID such as \"00000000-0000-0000-0000-000000000000\", got {value:?}"));
+        diagnostics.push(
+            path.clone(),
+            "uuid",
+            format!("must be a UUID such as \"00000000-0000-0000-0000-000000000000\", got {value:?}"),
+        );
     }
 }
 
@@ -123,7 +131,11 @@ pub fn ipv4_cidr(value: &str, path: &FieldPath, diagnostics: &mut Diagnostics) {
         None => false,
     };
     if !ok {
-        diagnostics.push(path.clone(), "ipv4-cidr", format!("must be an IPv4 CIDR such as \"203.0.113.0/24\", got {value:?}"));
+        diagnostics.push(
+            path.clone(),
+            "ipv4-cidr",
+            format!("must be an IPv4 CIDR such as \"203.0.113.0/24\", got {value:?}"),
+        );
     }
 }
 

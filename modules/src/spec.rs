@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use crate::acr::{Acr, AcrModule};
 use crate::aks::{Aks, AksModule};
 use crate::app::App;
-use crate::delivery::{DeployMode, Delivery};
+use crate::delivery::{Delivery, DeployMode};
 use crate::diagnostics::{Diagnostics, FieldPath};
 use crate::dns::{Dns, DnsModule};
 use crate::github_oidc::{Github, GithubOidcModule};
@@ -109,20 +109,35 @@ impl StackSpec {
             diagnostics.push(
                 root.key("app").key("host"),
                 "host-in-zone",
-                format!("must be inside dns.hosted_zone_name ({:?}) so its record can be created, got {:?}", self.dns.hosted_zone_name, self.app.host),
+                format!(
+                    "must be inside dns.hosted_zone_name ({:?}) so its record can be created, got {:?}",
+                    self.dns.hosted_zone_name, self.app.host
+                ),
             );
         }
         let app_record = self.dns.relative_name(&self.app.host);
         // A TXT record may share the name; an A or CNAME record would clash with the app's A record.
-        if let Some(sub) = self.dns.subdomains.iter().position(|s| Some(&s.name) == app_record.as_ref() && s.record_type != crate::dns::RecordType::Txt) {
+        if let Some(sub) = self
+            .dns
+            .subdomains
+            .iter()
+            .position(|s| Some(&s.name) == app_record.as_ref() && s.record_type != crate::dns::RecordType::Txt)
+        {
             diagnostics.push(
                 root.key("dns").key("subdomains").index(sub).key("name"),
                 "app-record",
-                format!("{:?} is the app host's record, which stackgen creates; remove it from subdomains", self.dns.subdomains[sub].name),
+                format!(
+                    "{:?} is the app host's record, which stackgen creates; remove it from subdomains",
+                    self.dns.subdomains[sub].name
+                ),
             );
         }
         if self.ingress.namespace == self.kubernetes_access.namespace {
-            diagnostics.push(root.key("kubernetes_access").key("namespace"), "namespace-clash", "must differ from ingress.namespace: the workload and the ingress controller get separate namespaces");
+            diagnostics.push(
+                root.key("kubernetes_access").key("namespace"),
+                "namespace-clash",
+                "must differ from ingress.namespace: the workload and the ingress controller get separate namespaces",
+            );
         }
         diagnostics
     }

@@ -83,7 +83,9 @@ pub fn snapshot_dir(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
         .into_iter()
         .filter_map(Result::ok)
         .filter(|e| e.file_type().is_file())
-        .map(|e| (e.path().strip_prefix(dir).unwrap_or(e.path()).to_path_buf(), std::fs::read(e.path()).unwrap_or_default()))
+        .map(|e| {
+            (e.path().strip_prefix(dir).unwrap_or(e.path()).to_path_buf(), std::fs::read(e.path()).unwrap_or_default())
+        })
         .collect();
     files.sort();
     files
