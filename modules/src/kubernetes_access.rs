@@ -164,7 +164,6 @@ impl Module for KubernetesAccessModule<'_> {
                 string(self.spec.role.role_definition_name()),
             ),
         ]);
-        let _ = &self.spec;
         Ok(RenderedModule {
             providers: vec![
                 ProviderRequirement::azuread(),
