@@ -57,12 +57,10 @@ pub fn generate_with<'a>(
     customize: impl FnOnce(Stack<'a>) -> Stack<'a>,
 ) -> Result<Generated, GenerateError> {
     let stack = customize(Stack::from_spec(spec));
-    let mut diagnostics = spec.validate();
-    for diagnostic in stack.validate() {
-        if !diagnostics.iter().any(|d| d == &diagnostic) {
-            diagnostics.push_diagnostic(diagnostic);
-        }
-    }
+    // The stack's modules (ours, replaced ones and added ones) check their own rules once each.
+    let mut diagnostics = stack.validate();
+    spec.validate_beyond_modules(&mut diagnostics);
+    diagnostics.sort();
     if !diagnostics.is_empty() {
         return Err(GenerateError::Invalid(diagnostics));
     }

@@ -98,13 +98,20 @@ impl StackSpec {
         for (at, module) in self.modules() {
             module.validate(&at, &mut diagnostics);
         }
+        self.validate_beyond_modules(&mut diagnostics);
+        diagnostics
+    }
+
+    /// The rules that no Terraform module checks on its own: the app, delivery, and rules that
+    /// span several modules. [`StackSpec::validate`] is these plus every module's own rules.
+    pub fn validate_beyond_modules(&self, diagnostics: &mut Diagnostics) {
         let root = FieldPath::root();
         if self.delivery.mode != DeployMode::Push {
             // Not a module in gitops mode, but the namespace is still where the app runs.
-            self.kubernetes_access.validate_at(&root.key("kubernetes_access"), &mut diagnostics);
+            self.kubernetes_access.validate_at(&root.key("kubernetes_access"), diagnostics);
         }
-        self.app.validate_at(&root.key("app"), &mut diagnostics);
-        self.delivery.validate_at(&root.key("delivery"), &mut diagnostics);
+        self.app.validate_at(&root.key("app"), diagnostics);
+        self.delivery.validate_at(&root.key("delivery"), diagnostics);
         if self.dns.relative_name(&self.app.host).is_none() {
             diagnostics.push(
                 root.key("app").key("host"),
@@ -139,6 +146,5 @@ impl StackSpec {
                 "must differ from ingress.namespace: the workload and the ingress controller get separate namespaces",
             );
         }
-        diagnostics
     }
 }
