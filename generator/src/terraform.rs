@@ -208,43 +208,27 @@ fn root_main(root: &RootOptions, providers: &[ProviderRequirement], modules: &[(
     if uses("azuread") {
         body = body.add_block(Block::builder("provider").add_label("azuread").build());
     }
-    let aks = |output: &str| traversal("module", ["aks", output]);
     if uses("helm") {
-        let mut kubernetes =
-            vec![("host", connection_host(root.auth)), ("cluster_ca_certificate", aks("cluster_ca_certificate"))];
-        match root.auth {
-            ProviderAuth::Kubelogin => kubernetes.push(("exec", kubelogin_exec())),
-            ProviderAuth::ClientCertificate => {
-                kubernetes.push(("client_certificate", call("base64decode", [aks("client_certificate")])));
-                kubernetes.push(("client_key", call("base64decode", [aks("client_key")])));
-            }
+        let mut kubernetes = cluster_connection(root.auth);
+        if root.auth == ProviderAuth::Kubelogin {
+            kubernetes.push(("exec", object(kubelogin_exec())));
         }
         body = body.add_block(
             Block::builder("provider").add_label("helm").add_attribute(("kubernetes", object(kubernetes))).build(),
         );
     }
     if uses("kubernetes") {
-        let mut provider = Block::builder("provider")
-            .add_label("kubernetes")
-            .add_attribute(("host", connection_host(root.auth)))
-            .add_attribute(("cluster_ca_certificate", aks("cluster_ca_certificate")));
-        match root.auth {
-            ProviderAuth::Kubelogin => {
-                let mut exec = Block::builder("exec");
-                if let Expression::Object(items) = kubelogin_exec() {
-                    for (key, value) in items {
-                        if let hcl::ObjectKey::Identifier(id) = key {
-                            exec = exec.add_attribute((id.as_str(), value));
-                        }
-                    }
-                }
-                provider = provider.add_block(exec.build());
+        let mut provider = Block::builder("provider").add_label("kubernetes");
+        for attribute in cluster_connection(root.auth) {
+            provider = provider.add_attribute(attribute);
+        }
+        if root.auth == ProviderAuth::Kubelogin {
+            // The kubernetes provider takes `exec` as a block where helm 3.x takes an object.
+            let mut exec = Block::builder("exec");
+            for attribute in kubelogin_exec() {
+                exec = exec.add_attribute(attribute);
             }
-            ProviderAuth::ClientCertificate => {
-                provider = provider
-                    .add_attribute(("client_certificate", call("base64decode", [aks("client_certificate")])))
-                    .add_attribute(("client_key", call("base64decode", [aks("client_key")])));
-            }
+            provider = provider.add_block(exec.build());
         }
         body = body.add_block(provider.build());
     }
@@ -259,21 +243,31 @@ fn root_main(root: &RootOptions, providers: &[ProviderRequirement], modules: &[(
     body.build()
 }
 
-fn connection_host(auth: ProviderAuth) -> Expression {
+/// Host, CA certificate and, with local accounts, the client certificate: what the helm and
+/// kubernetes providers need to reach the cluster, apart from `exec`.
+fn cluster_connection(auth: ProviderAuth) -> Vec<(&'static str, Expression)> {
+    let aks = |output: &str| traversal("module", ["aks", output]);
     match auth {
-        ProviderAuth::Kubelogin => traversal("module", ["aks", "host"]),
-        ProviderAuth::ClientCertificate => traversal("module", ["aks", "cluster_host_endpoint"]),
+        ProviderAuth::Kubelogin => {
+            vec![("host", aks("host")), ("cluster_ca_certificate", aks("cluster_ca_certificate"))]
+        }
+        ProviderAuth::ClientCertificate => vec![
+            ("host", aks("cluster_host_endpoint")),
+            ("cluster_ca_certificate", aks("cluster_ca_certificate")),
+            ("client_certificate", call("base64decode", [aks("client_certificate")])),
+            ("client_key", call("base64decode", [aks("client_key")])),
+        ],
     }
 }
 
 /// kubelogin as a client-go credential plugin, reusing the Azure CLI login of whoever runs
 /// Terraform (a person, or CI after `azure/login`).
-fn kubelogin_exec() -> Expression {
-    object([
+fn kubelogin_exec() -> Vec<(&'static str, Expression)> {
+    vec![
         ("api_version", string("client.authentication.k8s.io/v1beta1")),
         ("command", string("kubelogin")),
         ("args", strings(["get-token", "--login", "azurecli", "--server-id", AKS_AAD_SERVER_ID])),
-    ])
+    ]
 }
 
 fn tags_expression(tags: &BTreeMap<String, String>) -> Expression {

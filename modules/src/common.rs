@@ -2,7 +2,7 @@
 
 use hcl::Expression;
 
-use crate::hcl_util::{local, string, var};
+use crate::hcl_util::{local, var};
 use crate::module::{RenderError, StackContext, Variable};
 
 /// The module every Azure module depends on for its resource group.
@@ -45,9 +45,4 @@ pub fn required_string(name: &str, description: &str) -> Variable {
         crate::hcl_util::binary(length, hcl::expr::BinaryOperator::Greater, Expression::from(0)),
         &format!("The {} must not be empty.", name.replace('_', " ")),
     )
-}
-
-/// A string literal input.
-pub fn literal(name: &str, value: &str) -> (String, Expression) {
-    (name.to_owned(), string(value))
 }
