@@ -213,13 +213,10 @@ impl Module for GithubOidcModule<'_> {
     }
 
     fn render(&self, stack: &StackContext) -> Result<RenderedModule, RenderError> {
-        let mut body = Body::builder();
-        for block in federated_identity(
+        let body = Body::builder().add_blocks(federated_identity(
             var("display_name"),
             &format!("GitHub Actions in {}, allowed to push images", self.spec.repo),
-        ) {
-            body = body.add_block(block);
-        }
+        ));
         let push = Block::builder("resource")
             .add_label("azurerm_role_assignment")
             .add_label("acr_push")

@@ -94,13 +94,10 @@ impl Module for KubernetesAccessModule<'_> {
     }
 
     fn render(&self, stack: &StackContext) -> Result<RenderedModule, RenderError> {
-        let mut body = Body::builder();
-        for block in federated_identity(
+        let body = Body::builder().add_blocks(federated_identity(
             var("display_name"),
             &format!("GitHub Actions in {}, allowed to deploy to one namespace", self.github.repo),
-        ) {
-            body = body.add_block(block);
-        }
+        ));
         let principal = traversal("azuread_service_principal", ["this", "object_id"]);
         let namespace = Block::builder("resource")
             .add_label("kubernetes_namespace_v1")
