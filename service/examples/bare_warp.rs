@@ -3,6 +3,10 @@
 //! logging, metrics, request ids, limits and security headers cost.
 //!
 //! Listens on 127.0.0.1:$PORT (default 5003) with $WORKERS tokio threads (default: CPUs).
+//! With `SERVICE_HEADERS=1` every response also carries the service's security headers and an
+//! `x-request-id` of the same length (fixed, not generated), so the response is byte for byte as
+//! long as the service's: wrk parses every header, and on a machine where wrk shares the CPUs
+//! with the server, that alone costs throughput that is not the server's doing.
 
 use warp::Filter;
 
@@ -23,9 +27,26 @@ fn main() -> std::io::Result<()> {
             "pod": "bench",
         })
         .to_string();
-        let index = warp::path::end()
-            .and(warp::get())
-            .map(move || warp::reply::with_header(body.clone(), "content-type", "application/json"));
+        let mut headers = warp::http::HeaderMap::new();
+        headers.insert("content-type", warp::http::HeaderValue::from_static("application/json"));
+        if std::env::var_os("SERVICE_HEADERS").is_some_and(|v| v == "1") {
+            for (name, value) in [
+                ("x-content-type-options", "nosniff"),
+                ("x-frame-options", "DENY"),
+                ("content-security-policy", "default-src 'none'; frame-ancestors 'none'"),
+                ("referrer-policy", "no-referrer"),
+                ("cache-control", "no-store"),
+                ("cross-origin-resource-policy", "same-origin"),
+                ("x-request-id", "00000000000000000000000000000000"),
+            ] {
+                headers.insert(name, warp::http::HeaderValue::from_static(value));
+            }
+        }
+        let index = warp::path::end().and(warp::get()).map(move || {
+            let mut resp = warp::reply::Response::new(body.clone().into());
+            *resp.headers_mut() = headers.clone();
+            resp
+        });
         let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await?;
         println!("listening on {}", listener.local_addr()?);
         // Served from a worker thread, as stackgen-service does, so that with WORKERS=1 accepting

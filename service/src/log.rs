@@ -27,6 +27,8 @@ pub enum Value<'a> {
     U64(u64),
     /// A number written with three decimals.
     F64(f64),
+    /// A duration written in milliseconds with three decimals.
+    Millis(std::time::Duration),
     /// `true` or `false`.
     Bool(bool),
     /// A socket address, written like a string.
@@ -199,10 +201,13 @@ pub fn format_line(
     msg: &str,
     fields: &[(&str, Value<'_>)],
 ) {
-    let ts = Rfc3339(now);
     match format {
         LogFormat::Json => {
-            let _ = write!(line, "{{\"ts\":\"{ts}\",\"level\":\"{level}\",\"msg\":");
+            line.push_str("{\"ts\":\"");
+            push_rfc3339(line, now);
+            line.push_str("\",\"level\":\"");
+            line.push_str(level);
+            line.push_str("\",\"msg\":");
             json_str(line, msg);
             for (key, value) in fields {
                 line.push(',');
@@ -210,48 +215,74 @@ pub fn format_line(
                 line.push(':');
                 match value {
                     Value::Str(s) => json_str(line, s),
-                    Value::U64(n) => {
-                        let _ = write!(line, "{n}");
-                    }
-                    Value::F64(x) if x.is_finite() => {
-                        let _ = write!(line, "{x:.3}");
-                    }
-                    Value::F64(_) => line.push_str("null"),
-                    Value::Bool(b) => {
-                        let _ = write!(line, "{b}");
-                    }
                     // Addresses contain nothing that needs escaping.
                     Value::Addr(a) => {
                         let _ = write!(line, "\"{a}\"");
                     }
+                    Value::F64(x) if !x.is_finite() => line.push_str("null"),
+                    other => push_bare(line, other),
                 }
             }
             line.push('}');
         }
         LogFormat::Text => {
-            let _ = write!(line, "{ts} {:<5} {msg}", level.to_ascii_uppercase());
+            push_rfc3339(line, now);
+            line.push(' ');
+            line.push_str(match level {
+                "info" => "INFO ",
+                "warn" => "WARN ",
+                "error" => "ERROR",
+                other => other,
+            });
+            line.push(' ');
+            line.push_str(msg);
             for (key, value) in fields {
-                let _ = write!(line, " {key}=");
+                line.push(' ');
+                line.push_str(key);
+                line.push('=');
                 match value {
                     Value::Str(s) if needs_quotes(s) => json_str(line, s),
                     Value::Str(s) => line.push_str(s),
-                    Value::U64(n) => {
-                        let _ = write!(line, "{n}");
-                    }
-                    Value::F64(x) => {
-                        let _ = write!(line, "{x:.3}");
-                    }
-                    Value::Bool(b) => {
-                        let _ = write!(line, "{b}");
-                    }
-                    Value::Addr(a) => {
-                        let _ = write!(line, "{a}");
-                    }
+                    other => push_bare(line, other),
                 }
             }
         }
     }
     line.push('\n');
+}
+
+/// Appends a value that never needs quoting or escaping. Integers and durations are formatted
+/// by hand: this runs once per request, and `fmt` machinery was most of the access line's cost.
+fn push_bare(line: &mut String, value: &Value<'_>) {
+    match *value {
+        Value::Str(s) => line.push_str(s),
+        Value::U64(n) => line.push_str(itoa::Buffer::new().format(n)),
+        Value::Millis(d) => {
+            // Rounded to the microsecond, written as milliseconds with three decimals.
+            let micros = (d.as_nanos() + 500) / 1000;
+            line.push_str(itoa::Buffer::new().format(micros / 1000));
+            line.push('.');
+            push_digits(line, (micros % 1000) as u32, 3);
+        }
+        Value::F64(x) => {
+            let _ = write!(line, "{x:.3}");
+        }
+        Value::Bool(b) => line.push_str(if b { "true" } else { "false" }),
+        Value::Addr(a) => {
+            let _ = write!(line, "{a}");
+        }
+    }
+}
+
+/// Appends `n` zero-padded to `width` digits (`n` must fit).
+fn push_digits(line: &mut String, mut n: u32, width: usize) {
+    let mut digits = [b'0'; 10];
+    for slot in digits[..width].iter_mut().rev() {
+        *slot = b'0' + (n % 10) as u8;
+        n /= 10;
+    }
+    // Only ASCII digits were written.
+    line.push_str(std::str::from_utf8(&digits[..width]).unwrap_or_default());
 }
 
 fn needs_quotes(s: &str) -> bool {
@@ -263,44 +294,48 @@ fn needs_quotes(s: &str) -> bool {
 fn json_str(out: &mut String, s: &str) {
     out.push('"');
     let mut rest = s;
-    // Copy runs of plain characters in one go; only the rare special character is escaped.
-    while let Some(i) = rest.find(|c: char| c == '"' || c == '\\' || c < ' ' || c == '\u{7f}') {
+    // Copy runs of plain characters in one go; only the rare special character is escaped. Every
+    // character that needs escaping is ASCII, so a byte position found here is a char boundary.
+    while let Some(i) = rest.bytes().position(|b| b == b'"' || b == b'\\' || b < b' ' || b == 0x7f) {
         out.push_str(&rest[..i]);
-        let c = rest[i..].chars().next().unwrap_or_default();
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c => {
-                let _ = write!(out, "\\u{:04x}", c as u32);
+        match rest.as_bytes()[i] {
+            b'"' => out.push_str("\\\""),
+            b'\\' => out.push_str("\\\\"),
+            b'\n' => out.push_str("\\n"),
+            b'\r' => out.push_str("\\r"),
+            b'\t' => out.push_str("\\t"),
+            b => {
+                out.push_str("\\u00");
+                out.push(char::from(b"0123456789abcdef"[usize::from(b >> 4)]));
+                out.push(char::from(b"0123456789abcdef"[usize::from(b & 0xf)]));
             }
         }
-        rest = &rest[i + c.len_utf8()..];
+        rest = &rest[i + 1..];
     }
     out.push_str(rest);
     out.push('"');
 }
 
-/// Formats a time as RFC 3339 UTC with milliseconds (`2026-11-27T21:45:59.123Z`).
-struct Rfc3339(SystemTime);
-
-impl std::fmt::Display for Rfc3339 {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let since = self.0.duration_since(UNIX_EPOCH).unwrap_or_default();
-        let secs = since.as_secs();
-        let (days, rem) = (secs / 86_400, secs % 86_400);
-        let (y, m, d) = civil_from_days(days as i64);
-        write!(
-            f,
-            "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.{:03}Z",
-            rem / 3600,
-            rem / 60 % 60,
-            rem % 60,
-            since.subsec_millis()
-        )
+/// Appends `now` as RFC 3339 UTC with milliseconds (`2026-11-27T21:45:59.123Z`). The part up to
+/// the second is computed once per second and thread, then reused.
+fn push_rfc3339(line: &mut String, now: SystemTime) {
+    thread_local! {
+        static SECOND: RefCell<(u64, String)> = const { RefCell::new((u64::MAX, String::new())) };
     }
+    let since = now.duration_since(UNIX_EPOCH).unwrap_or_default();
+    let secs = since.as_secs();
+    SECOND.with_borrow_mut(|(cached, prefix)| {
+        if *cached != secs {
+            prefix.clear();
+            let (days, rem) = (secs / 86_400, secs % 86_400);
+            let (y, m, d) = civil_from_days(days as i64);
+            let _ = write!(prefix, "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.", rem / 3600, rem / 60 % 60, rem % 60);
+            *cached = secs;
+        }
+        line.push_str(prefix);
+    });
+    push_digits(line, since.subsec_millis(), 3);
+    line.push('Z');
 }
 
 /// Days since 1970-01-01 to a proleptic Gregorian date (Howard Hinnant's `civil_from_days`).
@@ -326,12 +361,32 @@ mod tests {
         UNIX_EPOCH + Duration::from_secs(secs) + Duration::from_millis(millis)
     }
 
+    fn rfc3339(t: SystemTime) -> String {
+        let mut s = String::new();
+        push_rfc3339(&mut s, t);
+        s
+    }
+
     #[test]
     fn timestamps_are_rfc3339_utc() {
-        assert_eq!(Rfc3339(at(0, 0)).to_string(), "1970-01-01T00:00:00.000Z");
+        assert_eq!(rfc3339(at(0, 0)), "1970-01-01T00:00:00.000Z");
         // 2024-02-29 (a leap day) 23:59:59.999
-        assert_eq!(Rfc3339(at(1_709_251_199, 999)).to_string(), "2024-02-29T23:59:59.999Z");
-        assert_eq!(Rfc3339(at(4_102_444_800, 5)).to_string(), "2100-01-01T00:00:00.005Z");
+        assert_eq!(rfc3339(at(1_709_251_199, 999)), "2024-02-29T23:59:59.999Z");
+        assert_eq!(rfc3339(at(4_102_444_800, 5)), "2100-01-01T00:00:00.005Z");
+        // The cached second is replaced when the second changes, in either direction.
+        assert_eq!(rfc3339(at(4_102_444_800, 999)), "2100-01-01T00:00:00.999Z");
+        assert_eq!(rfc3339(at(4_102_444_801, 0)), "2100-01-01T00:00:01.000Z");
+        assert_eq!(rfc3339(at(0, 1)), "1970-01-01T00:00:00.001Z");
+    }
+
+    #[test]
+    fn durations_are_milliseconds_rounded_to_the_microsecond() {
+        let cases = [(0, "0.000"), (499, "0.000"), (500, "0.001"), (123_456, "0.123"), (1_234_567_890, "1234.568")];
+        for (nanos, want) in cases {
+            let mut s = String::new();
+            push_bare(&mut s, &Value::Millis(Duration::from_nanos(nanos)));
+            assert_eq!(s, want, "{nanos} ns");
+        }
     }
 
     #[test]

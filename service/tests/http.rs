@@ -108,6 +108,9 @@ async fn request_ids_are_echoed_or_generated_and_logged() {
     assert_eq!(line["status"], 200);
     assert!(line["latency_ms"].as_f64().is_some_and(|ms| ms >= 0.0), "{line}");
     assert!(line["ts"].as_str().is_some_and(|t| t.ends_with('Z')), "{line}");
+    // The client's address, as the service saw it (formatted once per connection).
+    let peer = line["peer"].as_str().unwrap_or_default();
+    assert!(peer.starts_with("127.0.0.1:") && peer[10..].parse::<u16>().is_ok(), "{line}");
 
     // Without one (or with one unsafe to log), the service makes one up and logs that.
     let a = get(server.addr, "/").await;
