@@ -341,13 +341,14 @@ where
             for (name, value) in SECURITY_HEADERS {
                 headers.insert(name, value);
             }
-            headers.insert(REQUEST_ID, request_id.clone());
             let took = start.elapsed();
             let status = resp.status().as_u16();
             state.metrics.observe(route, method_label(&method), status, took);
             if cfg.access_log {
                 log_access(&state.logger, &method, &uri, status, took, &request_id, peer.as_str());
             }
+            // Moved in last: a clone of a generated id would cost an allocation.
+            resp.headers_mut().insert(REQUEST_ID, request_id);
             Ok(resp)
         })
     }

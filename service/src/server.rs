@@ -47,7 +47,10 @@ pub async fn run(state: &'static State, listener: TcpListener, started: Instant)
         .header_read_timeout(cfg.read_timeout)
         .max_header_size(cfg.max_header_bytes)
         .max_headers(cfg.max_headers)
-        .keep_alive(true);
+        .keep_alive(true)
+        // Every response is small: copying the body behind the head and sending both with one
+        // plain write measured 5-10 % more requests/s than a vectored write of the two.
+        .writev(false);
 
     let serve = |stream: TcpStream, peer: SocketAddr| {
         // Responses are written in one go; Nagle would only add latency.
