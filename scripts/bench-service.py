@@ -102,10 +102,10 @@ def process_tree(root_pid):
     return tree
 
 
-def rss_kib(root_pid):
-    """Resident set size of a process and all its descendants, in KiB."""
+def rss_kib(pids):
+    """Resident set size of the given processes, in KiB."""
     total = 0
-    for pid in process_tree(root_pid):
+    for pid in pids:
         try:
             with open(f"/proc/{pid}/status") as f:
                 for line in f:
@@ -116,10 +116,10 @@ def rss_kib(root_pid):
     return total
 
 
-def cpu_seconds(root_pid):
-    """User + system CPU time of a process tree so far (threads included), in seconds."""
+def cpu_seconds(pids):
+    """User + system CPU time of the given processes so far (threads included), in seconds."""
     ticks = 0
-    for pid in process_tree(root_pid):
+    for pid in pids:
         try:
             with open(f"/proc/{pid}/stat") as f:
                 fields = f.read().rsplit(")", 1)[1].split()
@@ -183,18 +183,21 @@ def wrk(args, port, close, pid, wrk_cpus):
     cmd.append(f"http://127.0.0.1:{port}/")
     if wrk_cpus:
         cmd = ["taskset", "-c", wrk_cpus] + cmd
-    peak = [0]
+    # The server's processes are looked up once, before the load: walking all of /proc during
+    # the run would steal CPU from the server and wrk and show up in their tail latency.
+    pids = process_tree(pid)
+    peak = [rss_kib(pids)]
     done = threading.Event()
 
     def sample():
-        while not done.wait(0.25):
-            peak[0] = max(peak[0], rss_kib(pid))
+        while not done.wait(1.0):
+            peak[0] = max(peak[0], rss_kib(pids))
 
     sampler = threading.Thread(target=sample)
     sampler.start()
-    cpu_before = cpu_seconds(pid)
+    cpu_before = cpu_seconds(pids)
     out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
-    cpu = cpu_seconds(pid) - cpu_before
+    cpu = cpu_seconds(pids) - cpu_before
     done.set()
     sampler.join()
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
@@ -285,7 +288,7 @@ def main():
         for name, cmd, env, cwd, port, ready_path in plan:
             proc, ready_ms = start(cmd, env, cwd, port, ready_path)
             ready.setdefault(name, []).append(ready_ms)
-            idle = rss_kib(proc.pid) / 1024
+            idle = rss_kib(process_tree(proc.pid)) / 1024
             try:
                 for mode, close in (("keep-alive", False), ("close", True)):
                     r = wrk(args, port, close, proc.pid, wrk_cpus)
