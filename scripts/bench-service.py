@@ -152,7 +152,9 @@ def start(cmd, env, cwd, port, ready_path):
     while time.perf_counter() < deadline:
         try:
             if http_status(port, ready_path) == 200:
-                return proc, (time.perf_counter() - t0) * 1000
+                ready_ms = (time.perf_counter() - t0) * 1000
+                settle(proc.pid)
+                return proc, ready_ms
         except OSError:
             pass
         if proc.poll() is not None:
@@ -160,6 +162,17 @@ def start(cmd, env, cwd, port, ready_path):
         time.sleep(0.0005)
     proc.kill()
     sys.exit(f"{cmd[0]} not ready within 30 s")
+
+
+def settle(pid):
+    """Waits (up to 5 s) until the server's process tree stops changing: gunicorn answers before
+    all of its workers have forked, and the load must meet, and be measured on, all of them."""
+    tree, since, deadline = sorted(process_tree(pid)), time.perf_counter(), time.perf_counter() + 5
+    while time.perf_counter() < deadline and time.perf_counter() - since < 0.5:
+        time.sleep(0.05)
+        now = sorted(process_tree(pid))
+        if now != tree:
+            tree, since = now, time.perf_counter()
 
 
 def stop(proc):
