@@ -30,17 +30,11 @@ fn main() -> std::io::Result<()> {
         let mut headers = warp::http::HeaderMap::new();
         headers.insert("content-type", warp::http::HeaderValue::from_static("application/json"));
         if std::env::var_os("SERVICE_HEADERS").is_some_and(|v| v == "1") {
-            for (name, value) in [
-                ("x-content-type-options", "nosniff"),
-                ("x-frame-options", "DENY"),
-                ("content-security-policy", "default-src 'none'; frame-ancestors 'none'"),
-                ("referrer-policy", "no-referrer"),
-                ("cache-control", "no-store"),
-                ("cross-origin-resource-policy", "same-origin"),
-                ("x-request-id", "00000000000000000000000000000000"),
-            ] {
-                headers.insert(name, warp::http::HeaderValue::from_static(value));
+            for (name, value) in stackgen_service::app::SECURITY_HEADERS {
+                headers.insert(name, value);
             }
+            // As long as a generated id; fixed, so the baseline does none of the service's work.
+            headers.insert("x-request-id", warp::http::HeaderValue::from_static("00000000000000000000000000000000"));
         }
         let index = warp::path::end().and(warp::get()).map(move || {
             let mut resp = warp::reply::Response::new(body.clone().into());

@@ -201,8 +201,8 @@ fn rejection_response(rejection: &warp::Rejection) -> Response {
 }
 
 /// Headers every response carries. The service serves JSON and text only, so the strictest
-/// policies cost nothing.
-const SECURITY_HEADERS: [(HeaderName, HeaderValue); 6] = [
+/// policies cost nothing. Public so the benchmark's bare baseline sends exactly these.
+pub const SECURITY_HEADERS: [(HeaderName, HeaderValue); 6] = [
     (header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")),
     (header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")),
     (header::CONTENT_SECURITY_POLICY, HeaderValue::from_static("default-src 'none'; frame-ancestors 'none'")),
