@@ -340,6 +340,7 @@ def main():
                       f"request {base['cpu_us'] / s['cpu_us']:.1f}x less")
     for suffix in ("", "-w1"):
         summarize(results, suffix)
+    print_ceiling(results)
 
 
 def summarize(results, suffix):
@@ -368,11 +369,14 @@ def summarize(results, suffix):
     checks.append(("ready < 20 ms", svc["close"]["ready"] < 20, f"{svc['close']['ready']:.1f} ms"))
     for what, ok, got in checks:
         print(f"  {'PASS' if ok else 'MISS'}  {what}: {got}")
+
+
+def print_ceiling(results):
     ceiling = {m: results.get(("nginx", m)) for m in ("keep-alive", "close")}
     g = {m: results.get(("gunicorn-2", m)) for m in ("keep-alive", "close")}
     if all(ceiling.values()) and all(g.values()):
-        print("  ceiling on this machine (nginx, same body): "
-              f"{ceiling['keep-alive']['rps'] / g['keep-alive']['rps']:.1f}x keep-alive, "
+        print("\nceiling on this machine (nginx, same body): "
+              f"{ceiling['keep-alive']['rps'] / g['keep-alive']['rps']:.1f}x gunicorn-2 keep-alive, "
               f"{ceiling['close']['rps'] / g['close']['rps']:.1f}x close, "
               f"close p99 {ceiling['close']['p99']:.2f} ms")
 
