@@ -69,5 +69,7 @@ pub fn generate_with<'a>(
     crate::chart::render(spec, &mut generated)?;
     crate::pipeline::render(spec, &mut generated)?;
     crate::docker::render(spec, &mut generated)?;
+    crate::starter::render(spec, &mut generated)?;
+    crate::repository::render(spec, &mut generated)?;
     Ok(generated)
 }

@@ -8,7 +8,9 @@ pub mod generate;
 pub mod hclfmt;
 pub mod load;
 pub mod pipeline;
+pub mod repository;
 pub mod stack;
+pub mod starter;
 pub mod terraform;
 pub mod writer;
 

@@ -87,7 +87,17 @@ pub fn chart_path(spec: &StackSpec) -> String {
 }
 
 /// Top-level paths holding generated files, for the pull request's diff summary.
-pub const GENERATED_PATHS: [&str; 6] = [".github", "argocd", "charts", "terraform", "Dockerfile", "README.md"];
+pub const GENERATED_PATHS: [&str; 9] = [
+    ".github",
+    "argocd",
+    "charts",
+    "terraform",
+    "Dockerfile",
+    "README.md",
+    ".gitignore",
+    ".dockerignore",
+    "stackgen.schema.json",
+];
 
 /// Adds the workflows, the version script, the Argo CD manifests (gitops mode) and the README to
 /// `generated`.
@@ -96,6 +106,15 @@ pub const GENERATED_PATHS: [&str; 6] = [".github", "argocd", "charts", "terrafor
 /// [`GenerateError::Artifact`] when a spec value would be read by GitHub as an expression (the
 /// spec's own rules normally refuse such values first), or on a serialization bug.
 pub fn render(spec: &StackSpec, generated: &mut Generated) -> Result<(), GenerateError> {
+    if pull_request::stackgen_source(spec).is_none() {
+        let mut diagnostics = stackgen_modules::Diagnostics::new();
+        diagnostics.push(
+            stackgen_modules::FieldPath::root().key("delivery").key("stackgen").key("rev"),
+            "required",
+            "this stackgen was not built from a git checkout, so the pull-request gate cannot install the commit that generated the files: set the 40-hex commit to install",
+        );
+        return Err(GenerateError::Invalid(diagnostics));
+    }
     for (path, workflow) in
         [(delivery::PATH, delivery::workflow(spec)), (pull_request::PATH, pull_request::workflow(spec))]
     {
