@@ -76,9 +76,7 @@ fn the_starter_workspace_declares_what_the_service_inherits_as_stackgen_does() {
             }
         }
     }
-    for key in ["lints"] {
-        assert_eq!(theirs["workspace"].get(key), ours["workspace"].get(key), "workspace.{key}");
-    }
+    assert_eq!(theirs["workspace"].get("lints"), ours["workspace"].get("lints"), "workspace.lints");
     for key in ["edition", "rust-version", "license", "version"] {
         assert_eq!(theirs["workspace"]["package"].get(key), ours["workspace"]["package"].get(key), "{key}");
     }

@@ -195,10 +195,12 @@ mod tests {
 
     #[test]
     fn stackgen_is_installed_from_an_https_repository_at_a_full_commit() {
-        let mut delivery = Delivery::default();
-        delivery.stackgen = StackgenInstall {
-            git: Some("https://git.example.org/mirrors/stackgen.git".into()),
-            rev: Some("0123456789abcdef0123456789abcdef01234567".into()),
+        let mut delivery = Delivery {
+            stackgen: StackgenInstall {
+                git: Some("https://git.example.org/mirrors/stackgen.git".into()),
+                rev: Some("0123456789abcdef0123456789abcdef01234567".into()),
+            },
+            ..Delivery::default()
         };
         assert!(rules(&delivery).is_empty(), "{:?}", rules(&delivery));
         for (git, rev) in
