@@ -32,11 +32,11 @@ impl Generated {
     /// # Errors
     /// [`GenerateError::DuplicateFile`] when a path is already taken.
     pub fn merge_files(&mut self, files: FileTree) -> Result<(), GenerateError> {
-        for (path, contents) in files.iter() {
+        for (path, contents, kind) in files.iter_with_kind() {
             if self.files.get(path.as_str()).is_some() {
                 return Err(GenerateError::DuplicateFile(path.to_string()));
             }
-            self.files.insert(path.as_str(), contents.to_vec())?;
+            self.files.insert_kind(path.as_str(), contents.to_vec(), kind)?;
         }
         Ok(())
     }

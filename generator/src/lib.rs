@@ -20,7 +20,7 @@ pub mod stack;
 pub mod terraform;
 pub mod writer;
 
-pub use file_tree::FileTree;
+pub use file_tree::{FileKind, FileTree};
 pub use generate::{generate, generate_with};
 pub use generated::{GenerateError, Generated};
 pub use load::Format;
