@@ -5,7 +5,8 @@
 
 use stackgen_modules::StackSpec;
 
-use crate::generate::{GenerateError, Generated};
+use crate::file_tree::FileTree;
+use crate::generated::GenerateError;
 use crate::hclfmt::GENERATED_HEADER;
 
 /// `service/Dockerfile` of stackgen's repository, byte for byte.
@@ -56,17 +57,18 @@ pub fn dockerfile() -> String {
 /// The Dockerfile's path in the output.
 pub const DOCKERFILE_PATH: &str = "Dockerfile";
 
-/// Adds `Dockerfile` and `.dockerignore` to `generated` for the starter service.
+/// `Dockerfile` and `.dockerignore` for the starter service; nothing for a spec with its own
+/// `source.dockerfile`.
 ///
 /// # Errors
 /// Never in practice; the paths are fixed.
-pub fn render(spec: &StackSpec, generated: &mut Generated) -> Result<(), GenerateError> {
-    if !spec.source.is_starter() {
-        return Ok(());
+pub fn render(spec: &StackSpec) -> Result<FileTree, GenerateError> {
+    let mut files = FileTree::new();
+    if spec.source.is_starter() {
+        files.insert(DOCKERFILE_PATH, dockerfile().into_bytes())?;
+        files.insert(DOCKERIGNORE_PATH, crate::hclfmt::with_header("#", DOCKERIGNORE))?;
     }
-    generated.files.insert(DOCKERFILE_PATH, dockerfile().into_bytes())?;
-    generated.files.insert(DOCKERIGNORE_PATH, crate::hclfmt::with_header("#", DOCKERIGNORE))?;
-    Ok(())
+    Ok(files)
 }
 
 #[cfg(test)]

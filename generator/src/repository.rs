@@ -5,7 +5,8 @@
 
 use stackgen_modules::StackSpec;
 
-use crate::generate::{GenerateError, Generated};
+use crate::file_tree::FileTree;
+use crate::generated::GenerateError;
 
 /// The `.gitignore`'s path in the output.
 pub const GITIGNORE_PATH: &str = ".gitignore";
@@ -48,12 +49,13 @@ pub fn schema_json() -> String {
     serde_json::to_string_pretty(&schema).unwrap_or_default()
 }
 
-/// Adds `.gitignore` and `stackgen.schema.json` to `generated`.
+/// `.gitignore` and `stackgen.schema.json`.
 ///
 /// # Errors
 /// Never in practice; the paths are fixed.
-pub fn render(_spec: &StackSpec, generated: &mut Generated) -> Result<(), GenerateError> {
-    generated.files.insert(GITIGNORE_PATH, crate::hclfmt::with_header("#", GITIGNORE))?;
-    generated.files.insert(SCHEMA_PATH, format!("{}\n", schema_json()))?;
-    Ok(())
+pub fn render(_spec: &StackSpec) -> Result<FileTree, GenerateError> {
+    let mut files = FileTree::new();
+    files.insert(GITIGNORE_PATH, crate::hclfmt::with_header("#", GITIGNORE))?;
+    files.insert(SCHEMA_PATH, format!("{}\n", schema_json()))?;
+    Ok(files)
 }

@@ -13,7 +13,8 @@
 
 use stackgen_modules::StackSpec;
 
-use crate::generate::{GenerateError, Generated};
+use crate::file_tree::FileTree;
+use crate::generated::GenerateError;
 
 /// Every starter file: its path in the generated repository and its contents.
 pub const FILES: &[(&str, &str)] = &[
@@ -38,16 +39,16 @@ pub const FILES: &[(&str, &str)] = &[
 /// The Cargo package the Dockerfile and the workflows build.
 pub const PACKAGE: &str = "stackgen-service";
 
-/// Seeds the starter service into `generated`, unless the spec names its own Dockerfile.
+/// The starter service as seeded files, unless the spec names its own Dockerfile.
 ///
 /// # Errors
 /// Never in practice; the paths are fixed.
-pub fn render(spec: &StackSpec, generated: &mut Generated) -> Result<(), GenerateError> {
-    if !spec.source.is_starter() {
-        return Ok(());
+pub fn render(spec: &StackSpec) -> Result<FileTree, GenerateError> {
+    let mut files = FileTree::new();
+    if spec.source.is_starter() {
+        for (path, contents) in FILES {
+            files.insert_seeded(path, *contents)?;
+        }
     }
-    for (path, contents) in FILES {
-        generated.files.insert_seeded(path, *contents)?;
-    }
-    Ok(())
+    Ok(files)
 }
