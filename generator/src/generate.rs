@@ -1,41 +1,12 @@
-//! Assembles every artifact of a stack into one [`FileTree`]. Pure: no I/O, no clock.
+//! Assembles every artifact of a stack into one [`Generated`]. Pure: no I/O, no clock. Each
+//! renderer returns the files it produces; this module only merges them, and refuses two authors
+//! for one path.
 
-use stackgen_modules::{Diagnostics, RenderError, StackSpec};
+use stackgen_modules::StackSpec;
 
-use crate::file_tree::{FileTree, InvalidPath};
+use crate::file_tree::FileTree;
+use crate::generated::{GenerateError, Generated};
 use crate::stack::Stack;
-
-/// Everything a generation produced.
-#[derive(Debug, Clone, Default)]
-pub struct Generated {
-    /// The files, path → bytes.
-    pub files: FileTree,
-    /// Things the user should know (printed by the CLI, never written into files).
-    pub warnings: Vec<String>,
-}
-
-/// Why a stack could not be generated.
-#[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
-pub enum GenerateError {
-    /// The spec breaks rules; every problem is listed.
-    #[error("the spec has {count} problem(s):\n{diagnostics}", count = .0.len(), diagnostics = .0)]
-    Invalid(Diagnostics),
-    /// A module's wiring is wrong (a bug in that module, not in the spec).
-    #[error(transparent)]
-    Render(#[from] RenderError),
-    /// A renderer produced a path outside the output folder (a bug).
-    #[error(transparent)]
-    Path(#[from] InvalidPath),
-    /// A renderer failed for another reason (a bug), with what it was rendering.
-    #[error("rendering {what} failed: {message}")]
-    Artifact {
-        /// The artifact, such as `charts/app/values.yaml`.
-        what: String,
-        /// What went wrong.
-        message: String,
-    },
-}
 
 /// Validates `spec` and renders every artifact: Terraform, the Helm chart, the Dockerfile, the
 /// workflows, the Argo CD manifests and the stack's README.
@@ -48,10 +19,12 @@ pub fn generate(spec: &StackSpec) -> Result<Generated, GenerateError> {
 }
 
 /// Like [`generate`], with the stack's modules customized in code first: add modules of your own,
-/// insert them before the modules that use their outputs, or replace ours.
+/// insert them before the modules that use their outputs, or replace ours. Every module's
+/// [`stackgen_modules::Contributions`] reach the chart, the workflows, the README and the files.
 ///
 /// # Errors
-/// [`GenerateError::Invalid`] with every broken rule of the spec and of the added modules.
+/// [`GenerateError::Invalid`] with every broken rule of the spec and of the added modules;
+/// [`GenerateError::Render`] when a module's wiring is wrong.
 pub fn generate_with<'a>(
     spec: &'a StackSpec,
     customize: impl FnOnce(Stack<'a>) -> Stack<'a>,
@@ -64,10 +37,15 @@ pub fn generate_with<'a>(
     if !diagnostics.is_empty() {
         return Err(GenerateError::Invalid(diagnostics));
     }
-    let mut generated = Generated::default();
-    stack.render_terraform(&mut generated)?;
-    crate::chart::render(spec, &mut generated)?;
-    crate::pipeline::render(spec, &mut generated)?;
-    crate::docker::render(spec, &mut generated)?;
+    let (mut generated, contributions) = stack.render_terraform()?;
+    generated.merge_files(crate::chart::render(spec, &contributions)?)?;
+    generated.merge_files(crate::pipeline::render(spec, &contributions)?)?;
+    generated.merge_files(crate::docker::render(spec)?)?;
+    let mut extra = FileTree::new();
+    for (path, contents) in &contributions.files {
+        extra.insert(path, contents.clone())?;
+    }
+    generated.merge_files(extra)?;
+    generated.repository_variables = contributions.repository_variables;
     Ok(generated)
 }

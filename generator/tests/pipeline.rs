@@ -355,17 +355,18 @@ fn repository_variables_are_terraform_root_outputs() {
             .filter_map(|l| l.strip_prefix("output \""))
             .filter_map(|l| l.split('"').next())
             .collect();
-        let variables = pipeline::repository_variables(&spec);
+        let variables = generate(&spec).expect("generates").repository_variables;
         for variable in &variables {
+            let output = variable.value.root_output();
             assert!(
-                declared.contains(variable.output),
+                declared.contains(output.as_str()),
                 "{label}: {} comes from missing output {}; outputs: {declared:?}",
                 variable.name,
-                variable.output
+                output
             );
             assert!(!variable.name.starts_with("GITHUB_"), "{label}: GitHub rejects the GITHUB_ prefix");
         }
-        let names: BTreeSet<&str> = variables.iter().map(|v| v.name).collect();
+        let names: BTreeSet<&str> = variables.iter().map(|v| v.name.as_str()).collect();
         for path in workflow_paths() {
             let text = text(&tree, path);
             for used in text
@@ -409,9 +410,9 @@ fn expressions_in_spec_values_are_refused() {
     spec.github.branch = "${{secrets.X}}".to_owned();
     // The branch rules accept `$`, `{` and `}`; the pipeline's own guard must stop it.
     match generate(&spec) {
-        Err(stackgen_generator::GenerateError::Artifact { what, message }) => {
+        Err(stackgen_generator::GenerateError::Artifact { what, source }) => {
             assert_eq!(what, delivery::PATH);
-            assert!(message.contains("github.branch"), "{message}");
+            assert!(source.to_string().contains("github.branch"), "{source}");
         }
         other => panic!("expected the expression guard to refuse the branch, got {other:?}"),
     }
@@ -826,9 +827,11 @@ fn readme_variable_loop_sets_each_variable_from_its_output() {
     let (ok, output) = run(Command::new("bash").arg("-c").arg(line).env("PATH", path_with(&bin)));
     assert!(ok, "{output}");
     let calls = std::fs::read_to_string(&log).expect("gh was called");
-    let expected: String = pipeline::repository_variables(&spec)
+    let expected: String = generate(&spec)
+        .expect("generates")
+        .repository_variables
         .iter()
-        .map(|v| format!("variable set {} --repo contoso/shop --body value-of-{}\n", v.name, v.output))
+        .map(|v| format!("variable set {} --repo contoso/shop --body value-of-{}\n", v.name, v.value.root_output()))
         .collect();
     assert_eq!(calls, expected);
 }

@@ -8,6 +8,7 @@ pub mod aks;
 pub mod app;
 pub mod argocd;
 pub mod common;
+pub mod contribution;
 pub mod delivery;
 pub mod diagnostics;
 pub mod dns;
@@ -23,7 +24,8 @@ pub mod stack;
 
 pub use diagnostics::{Diagnostic, Diagnostics, FieldPath, Location};
 pub use module::{
-    BlockComment, Module, Output, ProviderRequirement, RenderError, RenderedModule, StackContext, StackSettings,
-    Variable,
+    BlockComment, ClusterConnection, ClusterCredentials, Contributions, Module, Output, OutputRef, ProviderRequirement,
+    ReadmeStep, RenderError, RenderedModule, RepositoryVariable, StackContext, StackSettings, Variable, WorkflowJob,
+    WorkflowStep,
 };
 pub use spec::StackSpec;
