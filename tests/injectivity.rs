@@ -92,7 +92,9 @@ fn dns_record_names_that_a_rewrite_would_merge_keep_one_key_each() {
 
 #[test]
 fn names_that_would_be_one_object_are_refused_with_both_fields() {
-    let cases: [(&[(&str, &str)], &str, &str); 3] = [
+    // (records, the refused field and rule, the other field the message must name)
+    type Case<'a> = (&'a [(&'a str, &'a str)], &'a str, &'a str);
+    let cases: [Case; 3] = [
         (&[("www", "A"), ("www", "A")], "dns.subdomains[1].name [duplicate-record]", "dns.subdomains[0].name"),
         (&[("docs", "TXT"), ("docs", "CNAME")], "dns.subdomains[0].name [cname-exclusive]", "dns.subdomains[1].name"),
         (&[("app", "CNAME")], "dns.subdomains[0].name [app-record]", "app.host"),
