@@ -12,6 +12,7 @@ pub mod contribution;
 pub mod delivery;
 pub mod diagnostics;
 pub mod dns;
+pub mod error;
 pub mod github_oidc;
 pub mod hcl_util;
 pub mod ingress;

@@ -8,8 +8,8 @@ use stackgen_modules::aks::ClusterAuthentication;
 use stackgen_modules::delivery::DeployMode;
 
 use super::actions::{AZURE_LOGIN, CHECKOUT, KUBECTL_VERSION, KUBELOGIN_VERSION, TRIVY};
+use super::paths::{NEXT_VERSION_PATH, image_values_file, variables};
 use super::workflow::{Concurrency, Job, Step, Workflow, expr, permissions};
-use super::{NEXT_VERSION_PATH, image_values_file, variables};
 
 /// The workflow file's path in the output.
 pub const PATH: &str = ".github/workflows/delivery.yml";

@@ -6,8 +6,8 @@ use indexmap::IndexMap;
 use serde_yaml::{Mapping, Value};
 use stackgen_modules::StackSpec;
 
-use super::GENERATED_PATHS;
 use super::actions::{CHECKOUT, SETUP_TERRAFORM, TERRAFORM_VERSION};
+use super::paths::GENERATED_PATHS;
 use super::workflow::{Concurrency, Job, Step, Workflow, expr, permissions};
 
 /// The workflow file's path in the output.
