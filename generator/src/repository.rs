@@ -38,6 +38,9 @@ tfplan
 terraform.rc
 # Build output of the Cargo workspace.
 target/
+# An interrupted `stackgen generate` (the next run finishes or undoes it); the manifest is committed.
+.stackgen/journal.json
+.stackgen/staging/
 # Scratch files of the pull-request gate.
 stackgen-check.txt
 generated.diff

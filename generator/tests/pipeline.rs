@@ -798,10 +798,20 @@ fn readme_lists_every_step_in_order() {
     for (label, spec) in variants() {
         let tree = files(&spec);
         let readme = text(&tree, readme::PATH);
-        let mut steps =
-            vec!["az login", "terraform -chdir=terraform init", "terraform -chdir=terraform apply", "for pair in"];
+        let mut steps = vec![
+            "stackgen init",
+            "stackgen generate",
+            "git init -b main",
+            "az login",
+            "terraform -chdir=terraform init",
+            "terraform -chdir=terraform apply",
+            "gh repo create contoso/",
+            "for pair in",
+        ];
         if spec.stack.backend.is_some() {
-            steps.insert(1, "az storage container create");
+            steps.insert(4, "az storage container create");
+        } else {
+            assert!(readme.contains("**The state is local**"), "{label}: the local-state warning");
         }
         if spec.github.environment.is_some() {
             steps.push("gh api --method PUT");
@@ -809,7 +819,7 @@ fn readme_lists_every_step_in_order() {
         if !spec.delivery.notify.emails.is_empty() {
             steps.push("gh secret set SMTP_PASSWORD");
         }
-        steps.extend(["git push origin", "gh run watch"]);
+        steps.extend(["git push --set-upstream origin main", "gh run watch"]);
         if spec.delivery.mode == DeployMode::Gitops {
             // After the first release: Argo CD's first sync then already has a pushed image tag.
             steps.push("kubectl apply --namespace");

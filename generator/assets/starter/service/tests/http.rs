@@ -242,7 +242,8 @@ async fn access_log_can_be_turned_off() {
     let mut server = server;
     server.signal("TERM");
     assert!(server.wait_exit(Duration::from_secs(5)).success());
+    // The reader thread may still be draining the pipe after the exit: wait for the last line.
+    server.wait_log(Duration::from_secs(5), |l| l.contains("shutdown complete"));
     let lines = server.stdout();
-    assert!(lines.iter().any(|l| l.contains("shutdown complete")), "{lines:?}");
     assert!(!lines.iter().any(|l| l.contains("\"msg\":\"request\"")), "{lines:?}");
 }
