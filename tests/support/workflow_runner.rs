@@ -459,7 +459,7 @@ impl Context<'_> {
                 Event::PullRequest { base_sha, .. } => base_sha.clone(),
                 Event::Push { .. } => String::new(),
             },
-            ["vars", name] => self.runner.vars.get(*name).cloned().unwrap_or_else(|| unknown()),
+            ["vars", name] => self.runner.vars.get(*name).cloned().unwrap_or_else(&unknown),
             ["secrets", name] => format!("secret-{name}"),
             ["env", name] => self.env.get(*name).cloned().unwrap_or_default(),
             ["steps", id, "outputs", name] => {
@@ -473,7 +473,7 @@ impl Context<'_> {
                 .cloned()
                 .unwrap_or_default(),
             ["needs", job, "result"] => {
-                self.earlier.iter().find(|(n, _)| n == job).map(|(_, j)| j.result.clone()).unwrap_or_else(|| unknown())
+                self.earlier.iter().find(|(n, _)| n == job).map(|(_, j)| j.result.clone()).unwrap_or_else(&unknown)
             }
             _ => unknown(),
         }
