@@ -129,8 +129,8 @@ impl StackSpec {
                 root.key("dns").key("subdomains").index(sub).key("name"),
                 "app-record",
                 format!(
-                    "{:?} is the app host's record, which stackgen creates; remove it from subdomains",
-                    self.dns.subdomains[sub].name
+                    "{:?} is the record of app.host ({:?}), which stackgen creates; remove it from subdomains",
+                    self.dns.subdomains[sub].name, self.app.host
                 ),
             );
         }
