@@ -20,6 +20,7 @@ pub mod kubernetes_access;
 pub mod module;
 pub mod resource_group;
 pub mod rules;
+pub mod source;
 pub mod spec;
 pub mod stack;
 

@@ -14,6 +14,7 @@ use crate::ingress::{Ingress, IngressModule};
 use crate::kubernetes_access::{KubernetesAccess, KubernetesAccessModule};
 use crate::module::Module;
 use crate::resource_group::ResourceGroup;
+use crate::source::Source;
 use crate::stack::StackSettings;
 
 /// A stack: one service on AKS, its registry, identities, DNS, ingress and delivery.
@@ -42,6 +43,10 @@ pub struct StackSpec {
     /// How new versions are deployed.
     #[serde(default)]
     pub delivery: Delivery,
+    /// Where the workload's image comes from: the starter service (default) or your own
+    /// Dockerfile.
+    #[serde(default)]
+    pub source: Source,
 }
 
 impl StackSpec {
@@ -107,6 +112,7 @@ impl StackSpec {
         }
         self.app.validate_at(&root.key("app"), diagnostics);
         self.delivery.validate_at(&root.key("delivery"), diagnostics);
+        self.source.validate_at(&root.key("source"), diagnostics);
         if self.dns.relative_name(&self.app.host).is_none() {
             diagnostics.push(
                 root.key("app").key("host"),

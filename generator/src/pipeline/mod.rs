@@ -31,6 +31,15 @@ pub use paths::{
 /// [`GenerateError::Artifact`] when a spec value would be read by GitHub as an expression (the
 /// spec's own rules normally refuse such values first), or on a serialization bug.
 pub fn render(spec: &StackSpec, contributions: &Contributions) -> Result<FileTree, GenerateError> {
+    if pull_request::stackgen_source(spec).is_none() {
+        let mut diagnostics = stackgen_modules::Diagnostics::new();
+        diagnostics.push(
+            stackgen_modules::FieldPath::root().key("delivery").key("stackgen").key("rev"),
+            "required",
+            "this stackgen was not built from a git checkout, so the pull-request gate cannot install the commit that generated the files: set the 40-hex commit to install",
+        );
+        return Err(GenerateError::Invalid(diagnostics));
+    }
     let mut files = FileTree::new();
     let mut delivery_workflow = delivery::workflow(spec);
     for step in &contributions.workflow_steps {

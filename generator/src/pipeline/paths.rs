@@ -27,4 +27,14 @@ pub fn chart_path(spec: &StackSpec) -> String {
 }
 
 /// Top-level paths holding generated files, for the pull request's diff summary.
-pub const GENERATED_PATHS: [&str; 6] = [".github", "argocd", "charts", "terraform", "Dockerfile", "README.md"];
+pub const GENERATED_PATHS: [&str; 9] = [
+    ".github",
+    "argocd",
+    "charts",
+    "terraform",
+    "Dockerfile",
+    "README.md",
+    ".gitignore",
+    ".dockerignore",
+    "stackgen.schema.json",
+];
