@@ -7,6 +7,7 @@ pub mod acr;
 pub mod aks;
 pub mod app;
 pub mod argocd;
+pub mod cert_manager;
 pub mod common;
 pub mod delivery;
 pub mod diagnostics;
@@ -20,6 +21,7 @@ pub mod resource_group;
 pub mod rules;
 pub mod spec;
 pub mod stack;
+pub mod traefik;
 
 pub use diagnostics::{Diagnostic, Diagnostics, FieldPath, Location};
 pub use module::{
