@@ -12,6 +12,6 @@ pub mod stack;
 pub mod terraform;
 pub mod writer;
 
-pub use file_tree::FileTree;
+pub use file_tree::{FileKind, FileTree};
 pub use generate::{GenerateError, Generated, generate, generate_with};
 pub use stack::Stack;

@@ -13,7 +13,7 @@
 //! are first moved aside into the staging directory, so a failing rename restores everything as
 //! it was. Any error before the first rename leaves the output folder untouched.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::fs;
 use std::io::{self, Write as _};
@@ -23,6 +23,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::FileTree;
+use crate::file_tree::FileKind;
 
 /// Where the manifest lives, relative to the output folder.
 pub const MANIFEST_PATH: &str = ".stackgen/manifest.json";
@@ -30,28 +31,56 @@ pub const MANIFEST_PATH: &str = ".stackgen/manifest.json";
 /// The folder stackgen reserves inside the output folder; a [`FileTree`] may not write into it.
 pub const RESERVED_DIR: &str = ".stackgen";
 
-/// The manifest's format version; bumped when its shape changes.
-pub const MANIFEST_FORMAT: u32 = 1;
+/// The manifest's format version; bumped when its shape changes. Format 1 (no seeded files)
+/// is still read.
+pub const MANIFEST_FORMAT: u32 = 2;
 
 const STAGING_PREFIX: &str = ".stackgen-staging-";
 
-/// What stackgen wrote last time: relative path → `sha256:<hex>` of the file's bytes.
+/// What stackgen wrote last time: for every managed file, relative path → `sha256:<hex>` of its
+/// bytes; and every seeded file ever written into this folder.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Manifest {
     /// [`MANIFEST_FORMAT`] at the time of writing.
     pub format: u32,
-    /// Every generated file, sorted by path.
+    /// Every managed file, sorted by path.
     pub files: BTreeMap<String, String>,
+    /// Every [`FileKind::Seeded`] path ever written here (or found already present): the user's
+    /// files, never written again. Kept after the path leaves the tree, so it is not re-seeded.
+    #[serde(default)]
+    pub seeded: BTreeSet<String>,
 }
 
 impl Manifest {
-    /// The manifest describing `tree`.
+    /// The manifest describing `tree` written into a folder stackgen never wrote before.
     pub fn for_tree(tree: &FileTree) -> Self {
-        Self {
-            format: MANIFEST_FORMAT,
-            files: tree.iter().map(|(path, bytes)| (path.as_str().to_owned(), sha256(bytes))).collect(),
+        Self::next(tree, &Self::default())
+    }
+
+    /// The manifest after writing `tree` over a folder whose manifest was `previous`: the tree's
+    /// managed files with their hashes, and every seeded path of the tree or of `previous` that
+    /// the tree does not now manage.
+    pub fn next(tree: &FileTree, previous: &Manifest) -> Self {
+        let mut files = BTreeMap::new();
+        let mut seeded = previous.seeded.clone();
+        for (path, bytes, kind) in tree.iter_with_kind() {
+            match kind {
+                FileKind::Seeded => {
+                    seeded.insert(path.as_str().to_owned());
+                }
+                _ => {
+                    seeded.remove(path.as_str());
+                    files.insert(path.as_str().to_owned(), sha256(bytes));
+                }
+            }
         }
+        Self { format: MANIFEST_FORMAT, files, seeded }
+    }
+
+    /// True when `path` is a seeded file this folder already had: it is the user's.
+    fn owns_seeded(&self, path: &str) -> bool {
+        self.seeded.contains(path) || self.files.contains_key(path)
     }
 
     /// The manifest file's bytes: pretty JSON, keys sorted, final newline, nothing time-dependent.
@@ -74,7 +103,7 @@ impl Manifest {
         };
         let manifest: Self = serde_json::from_slice(&bytes)
             .map_err(|error| WriteError::InvalidManifest { path: path.clone(), reason: error.to_string() })?;
-        if manifest.format != MANIFEST_FORMAT {
+        if !(1..=MANIFEST_FORMAT).contains(&manifest.format) {
             return Err(WriteError::InvalidManifest {
                 path,
                 reason: format!("format {} is not the supported format {MANIFEST_FORMAT}", manifest.format),
@@ -117,6 +146,11 @@ pub struct WriteReport {
     pub kept: Vec<String>,
     /// Hand-edited files overwritten because of [`WriteOptions::force`] (also in `written`).
     pub forced: Vec<String>,
+    /// Seeded files written for the first time (also in `written`): the user's from now on.
+    pub seeded: Vec<String>,
+    /// Seeded files left alone because they are the user's: written by an earlier generation, or
+    /// already present (with other bytes) before the first one.
+    pub user_owned: Vec<String>,
 }
 
 impl fmt::Display for WriteReport {
@@ -130,6 +164,9 @@ impl fmt::Display for WriteReport {
         )?;
         for path in &self.forced {
             write!(f, "\noverwrote hand-edited {path} (--force)")?;
+        }
+        for path in &self.seeded {
+            write!(f, "\nseeded {path}: yours from now on; stackgen will never overwrite or delete it")?;
         }
         for path in &self.kept {
             write!(f, "\nkept {path}: no longer generated, but changed by hand; delete it if it is not needed")?;
@@ -285,8 +322,20 @@ pub fn write_failing_after(
     let mut report = WriteReport::default();
     let mut plan: Vec<(&str, &[u8], Action)> = Vec::new();
     let mut hand_edited = Vec::new();
-    for (path, bytes) in tree.iter() {
+    for (path, bytes, kind) in tree.iter_with_kind() {
         let path = path.as_str();
+        if kind == FileKind::Seeded {
+            match plan_seeded(out, out_exists, path, bytes, &previous)? {
+                Some(action) => {
+                    if action == Action::Create {
+                        report.seeded.push(path.to_owned());
+                    }
+                    plan.push((path, bytes, action));
+                }
+                None => report.user_owned.push(path.to_owned()),
+            }
+            continue;
+        }
         let action = if out_exists { plan_file(out, path, bytes, &previous)? } else { Ok(Action::Create) };
         match action {
             Ok(action) => plan.push((path, bytes, action)),
@@ -317,7 +366,7 @@ pub fn write_failing_after(
             Err(source) => return Err(WriteError::Io { action: "inspect", path: target, source }),
         }
     }
-    let manifest = Manifest::for_tree(tree);
+    let manifest = Manifest::next(tree, &previous);
     let manifest_bytes = manifest.to_bytes();
     let manifest_action = if out_exists {
         match fs::read(out.join(MANIFEST_PATH)) {
@@ -397,6 +446,36 @@ pub fn write_failing_after(
 
 fn injected() -> io::Error {
     io::Error::other("injected failure (test hook)")
+}
+
+/// What to do with a seeded file: `None` when it is the user's (this folder had it before, or has
+/// a file of other bytes there now), otherwise create it or leave the identical file alone.
+fn plan_seeded(
+    out: &Path,
+    out_exists: bool,
+    path: &str,
+    bytes: &[u8],
+    previous: &Manifest,
+) -> Result<Option<Action>, WriteError> {
+    if previous.owns_seeded(path) {
+        return Ok(None);
+    }
+    if !out_exists {
+        return Ok(Some(Action::Create));
+    }
+    check_parents(out, path)?;
+    let target = out.join(path);
+    match fs::symlink_metadata(&target) {
+        Ok(meta) if meta.is_file() => {}
+        Ok(meta) => {
+            let what = if meta.is_dir() { "a directory" } else { "not a regular file" };
+            return Err(WriteError::PathConflict { path: path.to_owned(), blocker: target, what });
+        }
+        Err(error) if error.kind() == io::ErrorKind::NotFound => return Ok(Some(Action::Create)),
+        Err(source) => return Err(WriteError::Io { action: "inspect", path: target, source }),
+    }
+    let current = fs::read(&target).map_err(|source| WriteError::Io { action: "read", path: target, source })?;
+    Ok((current == bytes).then_some(Action::Unchanged))
 }
 
 /// `Ok(Err(()))` when the file on disk was changed by hand.
@@ -649,29 +728,39 @@ impl fmt::Display for CheckReport {
 /// Reads only; never writes.
 pub fn check(tree: &FileTree, out: &Path) -> CheckReport {
     let mut report = CheckReport::default();
-    let manifest = Manifest::for_tree(tree).to_bytes();
-    let mut expected: Vec<(&str, &[u8])> = tree.iter().map(|(p, b)| (p.as_str(), b)).collect();
-    expected.push((MANIFEST_PATH, &manifest));
+    let previous = match Manifest::load(out) {
+        Ok(previous) => previous.unwrap_or_default(),
+        Err(error) => {
+            report.unreadable.push((MANIFEST_PATH.to_owned(), error.to_string()));
+            Manifest::default()
+        }
+    };
+    let manifest = Manifest::next(tree, &previous).to_bytes();
+    let mut expected: Vec<(&str, &[u8], FileKind)> =
+        tree.iter_with_kind().map(|(p, b, k)| (p.as_str(), b, k)).collect();
+    expected.push((MANIFEST_PATH, &manifest, FileKind::Managed));
     expected.sort_by(|a, b| a.0.cmp(b.0));
-    for (path, bytes) in expected {
+    for (path, bytes, kind) in expected {
+        if kind == FileKind::Seeded && previous.owns_seeded(path) {
+            // The user's file: whatever it holds now (or its absence) is not drift.
+            continue;
+        }
         match fs::read(out.join(path)) {
+            // A seeded file that is already there, but not yet recorded, would be adopted as
+            // it is; the manifest's difference reports that.
+            Ok(_) if kind == FileKind::Seeded => {}
             Ok(current) if current == bytes => {}
             Ok(current) => report.differing.push(FileDiff { path: path.to_owned(), diff: diff(path, &current, bytes) }),
             Err(error) if error.kind() == io::ErrorKind::NotFound => report.missing.push(path.to_owned()),
             Err(error) => report.unreadable.push((path.to_owned(), error.to_string())),
         }
     }
-    match Manifest::load(out) {
-        Ok(Some(previous)) => {
-            for path in previous.files.keys() {
-                if tree.get(path).is_none() && out.join(path).exists() {
-                    report.stale.push(path.clone());
-                }
-            }
+    for path in previous.files.keys() {
+        if tree.get(path).is_none() && out.join(path).exists() {
+            report.stale.push(path.clone());
         }
-        Ok(None) => {}
-        Err(error) => report.unreadable.push((MANIFEST_PATH.to_owned(), error.to_string())),
     }
+    report.unreadable.sort();
     report
 }
 

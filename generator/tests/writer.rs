@@ -74,12 +74,13 @@ fn fresh_write_creates_the_folder_files_and_a_stable_manifest() {
         text(
             r#"
 {
-  "format": 1,
+  "format": 2,
   "files": {
     "terraform/main.tf": "sha256:cb78bd8a17f7b751fe0d4663366dcbc257204033ef7ddd64b1f2969573b5b2e2",
     "terraform/modules/aks/main.tf": "sha256:17dd98c94951360cbd9b278de6650598290a9f9121367458640c94bfbbd2c037",
     "terraform/variables.tf": "sha256:9ea8fc7c7d76bc530e00b5e6a5bf26f0ad2008e4b9f7a58e529a105d588d56cb"
-  }
+  },
+  "seeded": []
 }
 "#
         )
@@ -376,4 +377,123 @@ fn check_reports_diffs_missing_and_stale_files() {
         "{shown}"
     );
     assert_eq!(shown, check(&v2, &out).to_string(), "deterministic");
+}
+
+/// `v1()` plus two seeded files with the given contents.
+fn with_seeded(spec: &str, main: &str) -> FileTree {
+    let mut tree = v1();
+    tree.insert_seeded("stackgen.yaml", spec.as_bytes().to_vec()).expect("valid");
+    tree.insert_seeded("service/src/main.rs", main.as_bytes().to_vec()).expect("valid");
+    tree
+}
+
+#[test]
+fn seeded_files_are_written_once_then_belong_to_the_user() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let out = tmp.path().join("out");
+    let first = write(&with_seeded("app: a\n", "fn main() {}\n"), &out, &WriteOptions::default()).expect("write");
+    assert_eq!(first.seeded, ["service/src/main.rs", "stackgen.yaml"]);
+    assert!(first.written.contains(&"stackgen.yaml".to_owned()), "{first:?}");
+    assert!(first.to_string().contains("seeded stackgen.yaml: yours from now on"), "{first}");
+    assert_eq!(read(&out, "stackgen.yaml"), "app: a\n");
+    let manifest = read(&out, MANIFEST_PATH);
+    assert!(manifest.contains("\"seeded\": [\n    \"service/src/main.rs\",\n    \"stackgen.yaml\"\n  ]"), "{manifest}");
+    assert!(!manifest.contains("\"stackgen.yaml\": \"sha256"), "seeded files have no recorded hash: {manifest}");
+
+    // The user edits one seeded file and deletes the other; the generator's version changes too.
+    fs::write(out.join("stackgen.yaml"), "app: mine\n").expect("edit");
+    fs::remove_file(out.join("service/src/main.rs")).expect("delete");
+    let newer = with_seeded("app: b\n", "fn main() { new() }\n");
+    assert!(
+        check(&newer, &out).is_up_to_date(),
+        "edits and deletions of seeded files are not drift:\n{}",
+        check(&newer, &out)
+    );
+    for options in [WriteOptions::default(), force()] {
+        let report = write(&newer, &out, &options).expect("regenerate");
+        assert_eq!(report.user_owned, ["service/src/main.rs", "stackgen.yaml"], "{options:?}");
+        assert!(report.written.is_empty() && report.seeded.is_empty() && report.forced.is_empty(), "{report:?}");
+        assert_eq!(read(&out, "stackgen.yaml"), "app: mine\n", "never overwritten, not even with --force");
+        assert!(!out.join("service/src/main.rs").exists(), "a deleted seeded file is not re-created");
+    }
+
+    // Leaving the tree deletes nothing, and coming back later does not re-seed.
+    let report = write(&v1(), &out, &WriteOptions::default()).expect("without seeded files");
+    assert!(report.removed.is_empty(), "{report:?}");
+    assert_eq!(read(&out, "stackgen.yaml"), "app: mine\n");
+    assert!(check(&v1(), &out).is_up_to_date(), "{}", check(&v1(), &out));
+    assert!(read(&out, MANIFEST_PATH).contains("\"stackgen.yaml\""), "still remembered as seeded");
+    let report = write(&newer, &out, &WriteOptions::default()).expect("seeded files are back in the tree");
+    assert!(report.seeded.is_empty(), "{report:?}");
+    assert!(!out.join("service/src/main.rs").exists());
+    assert!(check(&newer, &out).is_up_to_date());
+}
+
+#[test]
+fn a_file_the_user_already_had_at_a_seeded_path_is_kept_and_adopted() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let out = tmp.path().join("out");
+    fs::create_dir_all(&out).expect("mkdir");
+    fs::write(out.join("stackgen.yaml"), "app: written before the first generate\n").expect("user file");
+    let tree = with_seeded("app: starter\n", "fn main() {}\n");
+    let report = check(&tree, &out);
+    assert_eq!(
+        report.missing,
+        [
+            MANIFEST_PATH,
+            "service/src/main.rs",
+            "terraform/main.tf",
+            "terraform/modules/aks/main.tf",
+            "terraform/variables.tf"
+        ]
+    );
+    assert!(report.differing.is_empty(), "an existing file at a seeded path is not a difference: {report}");
+    let report = write(&tree, &out, &WriteOptions::default()).expect("write");
+    assert_eq!(report.user_owned, ["stackgen.yaml"]);
+    assert_eq!(report.seeded, ["service/src/main.rs"]);
+    assert_eq!(read(&out, "stackgen.yaml"), "app: written before the first generate\n");
+    assert!(read(&out, MANIFEST_PATH).contains("\"stackgen.yaml\"\n"), "adopted as seeded");
+    assert!(check(&tree, &out).is_up_to_date());
+}
+
+#[test]
+fn a_seeded_path_that_becomes_managed_keeps_hand_edit_protection() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let out = tmp.path().join("out");
+    write(&with_seeded("app: a\n", "fn main() {}\n"), &out, &WriteOptions::default()).expect("write");
+    fs::write(out.join("stackgen.yaml"), "app: mine\n").expect("edit");
+    let mut managed = v1();
+    managed.insert("stackgen.yaml", b"app: generated\n".to_vec()).expect("valid");
+    let error = write(&managed, &out, &WriteOptions::default()).expect_err("the user's edit is protected");
+    assert!(matches!(&error, WriteError::HandEdited { paths, .. } if paths == &["stackgen.yaml"]), "{error:?}");
+    assert_eq!(read(&out, "stackgen.yaml"), "app: mine\n");
+}
+
+#[test]
+fn a_format_1_manifest_is_still_read() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let out = tmp.path().join("out");
+    write(&v1(), &out, &WriteOptions::default()).expect("write");
+    let manifest =
+        read(&out, MANIFEST_PATH).replace("\"format\": 2", "\"format\": 1").replace(",\n  \"seeded\": []", "");
+    fs::write(out.join(MANIFEST_PATH), manifest).expect("old manifest");
+    fs::write(out.join("terraform/main.tf"), "a = 1 # mine\n").expect("edit");
+    let error = write(&v1(), &out, &WriteOptions::default()).expect_err("hashes of format 1 still protect edits");
+    assert!(matches!(error, WriteError::HandEdited { .. }), "{error:?}");
+}
+
+#[test]
+fn a_managed_file_that_becomes_seeded_is_the_users_from_then_on() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let out = tmp.path().join("out");
+    let mut managed = v1();
+    managed.insert("stackgen.yaml", b"app: generated\n".to_vec()).expect("valid");
+    write(&managed, &out, &WriteOptions::default()).expect("write");
+    fs::write(out.join("stackgen.yaml"), "app: mine\n").expect("edit");
+    let seeded = with_seeded("app: starter\n", "fn main() {}\n");
+    let report = write(&seeded, &out, &WriteOptions::default()).expect("no hand-edit refusal: it is seeded now");
+    assert_eq!(report.user_owned, ["stackgen.yaml"]);
+    assert_eq!(read(&out, "stackgen.yaml"), "app: mine\n");
+    assert!(!read(&out, MANIFEST_PATH).contains("\"stackgen.yaml\": \"sha256"), "no longer managed");
+    assert!(check(&seeded, &out).is_up_to_date());
 }

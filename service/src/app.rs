@@ -20,12 +20,16 @@ use crate::config::Config;
 use crate::log::{Logger, Value};
 use crate::metrics::{Metrics, method_label};
 
-/// Version of this build.
-pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+/// Version of this build: `BUILD_VERSION` at compile time (the release the delivery workflow
+/// computed, passed by the Dockerfile), else the crate's own version.
+pub const VERSION: &str = match option_env!("BUILD_VERSION") {
+    Some(v) if !v.is_empty() => v,
+    _ => env!("CARGO_PKG_VERSION"),
+};
 /// Commit this build came from: `BUILD_COMMIT` at compile time (the Dockerfile passes it).
 pub const COMMIT: &str = match option_env!("BUILD_COMMIT") {
-    Some(c) => c,
-    None => "unknown",
+    Some(c) if !c.is_empty() => c,
+    _ => "unknown",
 };
 
 /// State shared by every request.

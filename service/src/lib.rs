@@ -6,6 +6,7 @@
 
 pub mod app;
 pub mod config;
+pub mod healthcheck;
 pub mod log;
 pub mod metrics;
 pub mod server;

@@ -5,6 +5,7 @@ use std::time::{Duration, Instant};
 
 use stackgen_service::app::{COMMIT, State, VERSION};
 use stackgen_service::config::{Config, VARIABLES};
+use stackgen_service::healthcheck;
 use stackgen_service::log::{Logger, Value};
 use stackgen_service::server;
 
@@ -12,7 +13,9 @@ fn help() -> String {
     let mut s = format!(
         "stackgen-service {VERSION}\n\
          The HTTP workload stackgen deploys: GET / (service info), /healthz, /readyz, /metrics.\n\n\
-         Usage: stackgen-service [--help | --version]\n\n\
+         Usage: stackgen-service [healthcheck | --help | --version]\n\n\
+         healthcheck: GET /healthz on this configuration's port over loopback; exit 0 when it\n\
+         answers 200, else 1 (the image's HEALTHCHECK: distroless has no shell or curl).\n\n\
          Configuration (environment variables, defaults in brackets):\n"
     );
     for (name, default, what) in VARIABLES {
@@ -20,6 +23,25 @@ fn help() -> String {
     }
     s.push_str("\nStops gracefully on SIGTERM or SIGINT; a second signal stops at once.\n");
     s
+}
+
+/// `stackgen-service healthcheck`: exit 0 when the server configured by the environment answers
+/// `GET /healthz` with 200, 1 otherwise (2 for a configuration it cannot read).
+fn healthcheck_command() -> ExitCode {
+    let config = match Config::from_env() {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    match healthcheck::probe(healthcheck::probe_addr(&config), healthcheck::TIMEOUT) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(reason) => {
+            eprintln!("unhealthy: {reason}");
+            ExitCode::FAILURE
+        }
+    }
 }
 
 fn main() -> ExitCode {
@@ -31,6 +53,7 @@ fn main() -> ExitCode {
                 print!("{}", help());
                 ExitCode::SUCCESS
             }
+            Some("healthcheck") => healthcheck_command(),
             Some("-V" | "--version") => {
                 println!("stackgen-service {VERSION} (commit {COMMIT})");
                 ExitCode::SUCCESS

@@ -85,3 +85,21 @@ fn version_and_help() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("unexpected argument \"--port\""), "{out:?}");
 }
+
+#[test]
+fn healthcheck_probes_the_running_server_and_fails_when_nothing_answers() {
+    let server = support::Server::start(&[]);
+    let port = server.addr.port().to_string();
+    // BIND as the image sets it: the probe goes to loopback, not to 0.0.0.0.
+    let out = run(&["healthcheck"], &[("BIND", "0.0.0.0"), ("PORT", &port)]);
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    assert!(out.stdout.is_empty() && out.stderr.is_empty(), "{out:?}");
+    drop(server);
+
+    let out = run(&["healthcheck"], &[("BIND", "127.0.0.1"), ("PORT", &port)]);
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    assert!(String::from_utf8_lossy(&out.stderr).starts_with("unhealthy: cannot connect to 127.0.0.1:"), "{out:?}");
+
+    let out = run(&["healthcheck"], &[("PORT", "web")]);
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+}
