@@ -9,9 +9,9 @@
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use stackgen::generator::cli::{DEFAULT_SPEC, parse_and_validate};
 use stackgen::generator::generate;
 use stackgen::generator::load::Format;
+use stackgen::generator::{DEFAULT_SPEC, parse_and_validate};
 use stackgen::modules::dns::{RecordType, Subdomain};
 
 fn median(mut samples: Vec<Duration>) -> Duration {

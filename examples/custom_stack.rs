@@ -6,9 +6,9 @@
 //! OUT_DIR when given).
 
 use hcl::{Block, Body, Expression};
-use stackgen::generator::cli::{DEFAULT_SPEC, parse_and_validate};
 use stackgen::generator::load::Format;
 use stackgen::generator::writer::{WriteOptions, write};
+use stackgen::generator::{DEFAULT_SPEC, parse_and_validate};
 use stackgen::generator::{Generated, generate_with};
 use stackgen::modules::aks::AksModule;
 use stackgen::modules::common::{placement_inputs, placement_variables};

@@ -4,8 +4,8 @@
 #[allow(dead_code)]
 mod custom_stack;
 
-use stackgen::generator::cli::{DEFAULT_SPEC, parse_and_validate};
 use stackgen::generator::load::Format;
+use stackgen::generator::{DEFAULT_SPEC, parse_and_validate};
 use stackgen::generator::{GenerateError, generate_with};
 use stackgen::modules::{Diagnostics, FieldPath, Module, RenderError, RenderedModule, StackContext};
 

@@ -6,11 +6,11 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 use stackgen_modules::{Diagnostics, StackSpec};
 
-use crate::generate::{GenerateError, generate};
-use crate::load::{Format, load_str, locate_all};
-
-/// The default stack, embedded: shaped like the original deployment.
-pub const DEFAULT_SPEC: &str = include_str!("../../examples/default.yaml");
+use crate::generate::generate;
+use crate::generated::GenerateError;
+use crate::load::{Format, Loaded, load_str, locate_all};
+/// Moved to [`crate::spec_file`]; kept here so existing callers still build.
+pub use crate::spec_file::{DEFAULT_SPEC, parse_and_validate};
 
 /// Exit codes, distinct for every kind of outcome.
 pub mod exit {
@@ -83,23 +83,26 @@ fn run(command: Command) -> u8 {
             println!("{}", schema_json());
             exit::OK
         }
-        Command::Validate { spec } => match load_spec(Some(&spec)) {
-            Ok(_) => {
+        Command::Validate { spec } => match load_spec(Some(&spec)).and_then(|loaded| {
+            let mut diagnostics = loaded.value.validate();
+            located(&mut diagnostics, &loaded, Some(&spec))
+        }) {
+            Ok(()) => {
                 println!("{}: valid", spec.display());
                 exit::OK
             }
             Err(code) => code,
         },
         Command::Generate { spec, out, check, force } => {
-            let spec_value = match load_spec(spec.as_deref()) {
-                Ok(spec) => spec,
+            let loaded = match load_spec(spec.as_deref()) {
+                Ok(loaded) => loaded,
                 Err(code) => return code,
             };
-            let generated = match generate(&spec_value) {
+            // `generate` checks every rule; the spec is validated once, here.
+            let generated = match generate(&loaded.value) {
                 Ok(generated) => generated,
-                Err(GenerateError::Invalid(diagnostics)) => {
-                    report(&display_name(spec.as_deref()), &diagnostics);
-                    return exit::INVALID_SPEC;
+                Err(GenerateError::Invalid(mut diagnostics)) => {
+                    return located(&mut diagnostics, &loaded, spec.as_deref()).err().unwrap_or(exit::INVALID_SPEC);
                 }
                 Err(error) => {
                     eprintln!("error: internal: {error}");
@@ -143,8 +146,9 @@ fn display_name(path: Option<&Path>) -> String {
     path.map_or_else(|| "<default stack>".to_owned(), |p| p.display().to_string())
 }
 
-/// Reads, parses and validates a spec, printing every problem. The embedded default when `None`.
-fn load_spec(path: Option<&Path>) -> Result<StackSpec, u8> {
+/// Reads and parses a spec (rules not checked yet), printing every problem. The embedded default
+/// when `None`.
+fn load_spec(path: Option<&Path>) -> Result<Loaded<StackSpec>, u8> {
     let name = display_name(path);
     let (text, format) = match path {
         Some(path) => match std::fs::read_to_string(path) {
@@ -156,28 +160,22 @@ fn load_spec(path: Option<&Path>) -> Result<StackSpec, u8> {
         },
         None => (DEFAULT_SPEC.to_owned(), Format::Yaml),
     };
-    match parse_and_validate(&text, format) {
-        Ok(spec) => Ok(spec),
-        Err(diagnostics) => {
-            report(&name, &diagnostics);
-            Err(exit::INVALID_SPEC)
-        }
-    }
+    load_str::<StackSpec>(&text, format).map_err(|diagnostics| {
+        report(&name, &diagnostics);
+        exit::INVALID_SPEC
+    })
 }
 
-/// Parses `text` and checks every rule; all problems come back at once, located in the text.
-///
-/// # Errors
-/// Every syntax, type, unknown-field and rule problem, each with field path, rule and line:column.
-pub fn parse_and_validate(text: &str, format: Format) -> Result<StackSpec, Diagnostics> {
-    let loaded = load_str::<StackSpec>(text, format)?;
-    let mut diagnostics = loaded.value.validate();
+/// `Ok` when there are no rule problems; otherwise locates them in the spec's text, prints them
+/// and returns the exit code.
+fn located(diagnostics: &mut Diagnostics, loaded: &Loaded<StackSpec>, path: Option<&Path>) -> Result<(), u8> {
     if diagnostics.is_empty() {
-        return Ok(loaded.value);
+        return Ok(());
     }
-    locate_all(&mut diagnostics, &loaded.spans);
+    locate_all(diagnostics, &loaded.spans);
     diagnostics.sort();
-    Err(diagnostics)
+    report(&display_name(path), diagnostics);
+    Err(exit::INVALID_SPEC)
 }
 
 fn report(name: &str, diagnostics: &Diagnostics) {

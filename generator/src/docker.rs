@@ -3,7 +3,8 @@
 
 use stackgen_modules::StackSpec;
 
-use crate::generate::{GenerateError, Generated};
+use crate::file_tree::FileTree;
+use crate::generated::GenerateError;
 use crate::hclfmt::GENERATED_HEADER;
 
 /// `service/Dockerfile` of this repository, byte for byte.
@@ -23,13 +24,14 @@ pub fn dockerfile() -> String {
     format!("{head}# {GENERATED_HEADER}\n{tail}")
 }
 
-/// Adds `Dockerfile` to `generated`.
+/// `Dockerfile`.
 ///
 /// # Errors
 /// Never in practice; the path is fixed.
-pub fn render(_spec: &StackSpec, generated: &mut Generated) -> Result<(), GenerateError> {
-    generated.files.insert("Dockerfile", dockerfile().into_bytes())?;
-    Ok(())
+pub fn render(_spec: &StackSpec) -> Result<FileTree, GenerateError> {
+    let mut files = FileTree::new();
+    files.insert("Dockerfile", dockerfile().into_bytes())?;
+    Ok(files)
 }
 
 #[cfg(test)]

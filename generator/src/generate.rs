@@ -1,41 +1,11 @@
-//! Assembles every artifact of a stack into one [`FileTree`]. Pure: no I/O, no clock.
+//! Assembles every artifact of a stack into one [`Generated`]. Pure: no I/O, no clock. Each
+//! renderer returns the files it produces; this module only merges them, and refuses two authors
+//! for one path.
 
-use stackgen_modules::{Diagnostics, RenderError, StackSpec};
+use stackgen_modules::StackSpec;
 
-use crate::file_tree::{FileTree, InvalidPath};
+use crate::generated::{GenerateError, Generated};
 use crate::stack::Stack;
-
-/// Everything a generation produced.
-#[derive(Debug, Clone, Default)]
-pub struct Generated {
-    /// The files, path → bytes.
-    pub files: FileTree,
-    /// Things the user should know (printed by the CLI, never written into files).
-    pub warnings: Vec<String>,
-}
-
-/// Why a stack could not be generated.
-#[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
-pub enum GenerateError {
-    /// The spec breaks rules; every problem is listed.
-    #[error("the spec has {count} problem(s):\n{diagnostics}", count = .0.len(), diagnostics = .0)]
-    Invalid(Diagnostics),
-    /// A module's wiring is wrong (a bug in that module, not in the spec).
-    #[error(transparent)]
-    Render(#[from] RenderError),
-    /// A renderer produced a path outside the output folder (a bug).
-    #[error(transparent)]
-    Path(#[from] InvalidPath),
-    /// A renderer failed for another reason (a bug), with what it was rendering.
-    #[error("rendering {what} failed: {message}")]
-    Artifact {
-        /// The artifact, such as `charts/app/values.yaml`.
-        what: String,
-        /// What went wrong.
-        message: String,
-    },
-}
 
 /// Validates `spec` and renders every artifact: Terraform, the Helm chart, the Dockerfile, the
 /// workflows, the Argo CD manifests and the stack's README.
@@ -64,10 +34,9 @@ pub fn generate_with<'a>(
     if !diagnostics.is_empty() {
         return Err(GenerateError::Invalid(diagnostics));
     }
-    let mut generated = Generated::default();
-    stack.render_terraform(&mut generated)?;
-    crate::chart::render(spec, &mut generated)?;
-    crate::pipeline::render(spec, &mut generated)?;
-    crate::docker::render(spec, &mut generated)?;
+    let mut generated = stack.render_terraform()?;
+    generated.merge_files(crate::chart::render(spec)?)?;
+    generated.merge_files(crate::pipeline::render(spec)?)?;
+    generated.merge_files(crate::docker::render(spec)?)?;
     Ok(generated)
 }

@@ -4,8 +4,8 @@
 use stackgen_modules::aks::ClusterAuthentication;
 use stackgen_modules::{Diagnostics, FieldPath, Module, StackSpec};
 
-use crate::generate::{GenerateError, Generated};
-use crate::terraform::{Backend, ProviderAuth, RootOptions, render_modules};
+use crate::generated::{GenerateError, Generated};
+use crate::terraform::{ProviderAuth, RootOptions, render_modules};
 
 /// Modules in dependency order plus what the root module needs.
 pub struct Stack<'a> {
@@ -31,8 +31,7 @@ impl<'a> Stack<'a> {
             ClusterAuthentication::EntraId => ProviderAuth::Kubelogin,
             ClusterAuthentication::LocalAccounts => ProviderAuth::ClientCertificate,
         };
-        let root =
-            RootOptions { settings: spec.settings(), backend: spec.stack.backend.clone().map(Backend::from), auth };
+        let root = RootOptions { settings: spec.settings(), auth };
         Self { root, modules: spec.modules() }
     }
 
@@ -78,12 +77,12 @@ impl<'a> Stack<'a> {
         diagnostics
     }
 
-    /// Renders the Terraform root and child modules into `generated`.
+    /// The Terraform root and child modules, and the modules' warnings.
     ///
     /// # Errors
     /// When the modules' wiring is wrong.
-    pub fn render_terraform(&self, generated: &mut Generated) -> Result<(), GenerateError> {
+    pub fn render_terraform(&self) -> Result<Generated, GenerateError> {
         let modules: Vec<&(dyn Module + 'a)> = self.modules.iter().map(|(_, m)| m.as_ref()).collect();
-        render_modules(&self.root, &modules, generated)
+        render_modules(&self.root, &modules)
     }
 }

@@ -9,7 +9,9 @@ use stackgen_modules::{
     Module, Output, ProviderRequirement, RenderError, RenderedModule, StackContext, StackSettings, Variable,
 };
 
-use crate::generate::{GenerateError, Generated};
+use stackgen_modules::stack::Backend;
+
+use crate::generated::{GenerateError, Generated};
 
 /// Minimum Terraform version of generated roots (provider-defined functions, `nullable`, …).
 pub const REQUIRED_TERRAFORM: &str = ">= 1.9, < 2.0";
@@ -27,52 +29,23 @@ pub enum ProviderAuth {
     ClientCertificate,
 }
 
-/// An `azurerm` state backend.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Backend {
-    /// Resource group of the storage account.
-    pub resource_group_name: String,
-    /// Storage account.
-    pub storage_account_name: String,
-    /// Blob container.
-    pub container_name: String,
-    /// Blob name.
-    pub key: String,
-}
-
-impl From<stackgen_modules::stack::Backend> for Backend {
-    fn from(b: stackgen_modules::stack::Backend) -> Self {
-        Self {
-            resource_group_name: b.resource_group_name,
-            storage_account_name: b.storage_account_name,
-            container_name: b.container_name,
-            key: b.key,
-        }
-    }
-}
-
 /// What the root module needs besides the modules.
 #[derive(Debug, Clone)]
 pub struct RootOptions {
-    /// Name, region, resource group, tags.
+    /// Name, region, resource group, tags, remote state.
     pub settings: StackSettings,
-    /// Remote state, if any.
-    pub backend: Option<Backend>,
     /// How the helm and kubernetes providers authenticate.
     pub auth: ProviderAuth,
 }
 
-/// Renders any list of modules (ours or a user's) into `terraform/`, in order: each module may
-/// refer to outputs of the modules before it.
+/// Renders any list of modules (ours or a user's) into the files under `terraform/` and the
+/// modules' warnings, in order: each module may refer to outputs of the modules before it.
 ///
 /// # Errors
 /// When wiring is wrong: duplicate module names, unknown outputs, inputs that are not variables,
 /// required variables not passed.
-pub fn render_modules(
-    root: &RootOptions,
-    modules: &[&dyn Module],
-    generated: &mut Generated,
-) -> Result<(), GenerateError> {
+pub fn render_modules(root: &RootOptions, modules: &[&dyn Module]) -> Result<Generated, GenerateError> {
+    let mut generated = Generated::default();
     let mut stack = StackContext::new(root.settings.clone());
     let mut rendered: Vec<(String, RenderedModule)> = Vec::new();
     let mut comments: BTreeMap<String, crate::hclfmt::Comments> = BTreeMap::new();
@@ -99,7 +72,7 @@ pub fn render_modules(
         let main = match comments.get(name) {
             Some(notes) if !notes.is_empty() => {
                 let text = crate::hclfmt::to_terraform_string_with_comments(&module.main, notes)
-                    .map_err(|e| GenerateError::Artifact { what: format!("{dir}/main.tf"), message: e.to_string() })?;
+                    .map_err(|e| GenerateError::artifact(&format!("{dir}/main.tf"), e))?;
                 with_header(&text)
             }
             _ => hcl_file(&module.main),
@@ -118,7 +91,9 @@ pub fn render_modules(
         }
         all.into_values().collect()
     };
-    generated.files.insert("terraform/terraform.tf", hcl_file(&terraform_block(&providers, root.backend.as_ref())))?;
+    generated
+        .files
+        .insert("terraform/terraform.tf", hcl_file(&terraform_block(&providers, root.settings.backend.as_ref())))?;
     generated.files.insert("terraform/main.tf", hcl_file(&root_main(root, &providers, &rendered)))?;
     generated.files.insert("terraform/variables.tf", hcl_file(&variables_body(&root_variables())))?;
     let root_outputs: Vec<Output> = rendered
@@ -135,7 +110,7 @@ pub fn render_modules(
         })
         .collect();
     generated.files.insert("terraform/outputs.tf", hcl_file(&outputs_body(&root_outputs)))?;
-    Ok(())
+    Ok(generated)
 }
 
 fn check_inputs(name: &str, module: &RenderedModule) -> Result<(), RenderError> {

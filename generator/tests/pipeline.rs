@@ -409,9 +409,9 @@ fn expressions_in_spec_values_are_refused() {
     spec.github.branch = "${{secrets.X}}".to_owned();
     // The branch rules accept `$`, `{` and `}`; the pipeline's own guard must stop it.
     match generate(&spec) {
-        Err(stackgen_generator::GenerateError::Artifact { what, message }) => {
+        Err(stackgen_generator::GenerateError::Artifact { what, source }) => {
             assert_eq!(what, delivery::PATH);
-            assert!(message.contains("github.branch"), "{message}");
+            assert!(source.to_string().contains("github.branch"), "{source}");
         }
         other => panic!("expected the expression guard to refuse the branch, got {other:?}"),
     }

@@ -6,6 +6,7 @@ use hcl::{Body, Expression};
 
 use crate::diagnostics::{Diagnostics, FieldPath};
 use crate::hcl_util::traversal;
+pub use crate::stack::StackSettings;
 
 /// A piece of the stack that renders to one local Terraform child module
 /// (`terraform/modules/<name>/`) and a `module "<name>"` block in the root.
@@ -262,19 +263,6 @@ pub struct RenderedModule {
     pub inputs: Vec<(String, Expression)>,
     /// Things the user should know, printed by the CLI (for example a retired upstream project).
     pub warnings: Vec<String>,
-}
-
-/// Stack-wide settings every module may read.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct StackSettings {
-    /// Stack name, used as a prefix for resource names.
-    pub name: String,
-    /// Azure region.
-    pub location: String,
-    /// Resource group name.
-    pub resource_group: String,
-    /// Tags on every taggable resource.
-    pub tags: BTreeMap<String, String>,
 }
 
 /// What a module sees of the stack while it renders: the stack settings and the outputs declared

@@ -3,18 +3,18 @@
 use crate::diagnostics::{Diagnostics, FieldPath};
 use crate::hcl_util::{traversal, var};
 use crate::module::{Module, Output, ProviderRequirement, RenderError, RenderedModule, StackContext, Variable};
-use crate::stack::Stack;
+use crate::stack::StackSettings;
 use hcl::{Block, Body};
 
 /// Renders `azurerm_resource_group` from the stack settings.
 #[derive(Debug, Clone)]
 pub struct ResourceGroup<'a> {
-    stack: &'a Stack,
+    stack: &'a StackSettings,
 }
 
 impl<'a> ResourceGroup<'a> {
     /// The resource group of `stack`.
-    pub fn new(stack: &'a Stack) -> Self {
+    pub fn new(stack: &'a StackSettings) -> Self {
         Self { stack }
     }
 }

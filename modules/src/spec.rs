@@ -13,16 +13,16 @@ use crate::dns::{Dns, DnsModule};
 use crate::github_oidc::{Github, GithubOidcModule};
 use crate::ingress::{Ingress, IngressModule};
 use crate::kubernetes_access::{KubernetesAccess, KubernetesAccessModule};
-use crate::module::{Module, StackSettings};
+use crate::module::Module;
 use crate::resource_group::ResourceGroup;
-use crate::stack::Stack;
+use crate::stack::StackSettings;
 
 /// A stack: one service on AKS, its registry, identities, DNS, ingress and delivery.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[schemars(deny_unknown_fields)]
 pub struct StackSpec {
     /// Name, region, resource group, tags, state backend.
-    pub stack: Stack,
+    pub stack: StackSettings,
     /// The cluster.
     #[serde(default)]
     pub aks: Aks,
@@ -51,12 +51,7 @@ pub struct StackSpec {
 impl StackSpec {
     /// Stack-wide settings for rendering.
     pub fn settings(&self) -> StackSettings {
-        StackSettings {
-            name: self.stack.name.clone(),
-            location: self.stack.location.clone(),
-            resource_group: self.stack.resource_group.clone(),
-            tags: self.stack.tags.clone(),
-        }
+        self.stack.clone()
     }
 
     /// The namespace the workload runs in.

@@ -9,9 +9,12 @@ use crate::diagnostics::{Diagnostics, FieldPath};
 use crate::rules;
 
 /// Stack-wide settings.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+// The spec's `stack` section is also what every module reads while it renders
+// (`StackContext::settings`): one type for one concept.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(rename = "Stack")]
 #[schemars(deny_unknown_fields)]
-pub struct Stack {
+pub struct StackSettings {
     /// Stack name: lowercase letters, digits and hyphens, 3–24 characters. Prefixes resource names.
     pub name: String,
     /// Azure region, such as `westeurope`.
@@ -50,7 +53,7 @@ fn default_key() -> String {
     "stackgen.tfstate".to_owned()
 }
 
-impl Stack {
+impl StackSettings {
     /// Pushes every rule broken.
     pub fn validate(&self, at: &FieldPath, diagnostics: &mut Diagnostics) {
         rules::dns_label(&self.name, 3, 24, &at.key("name"), diagnostics);

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use stackgen::generator::load::Format;
-use stackgen::generator::{Generated, cli::parse_and_validate, generate};
+use stackgen::generator::{Generated, generate, parse_and_validate};
 
 /// The repository root.
 pub fn repo_root() -> PathBuf {

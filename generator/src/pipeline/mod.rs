@@ -15,7 +15,8 @@ pub mod workflow;
 use stackgen_modules::StackSpec;
 use stackgen_modules::delivery::DeployMode;
 
-use crate::generate::{GenerateError, Generated};
+use crate::file_tree::FileTree;
+use crate::generated::GenerateError;
 
 /// The version-bump script, as emitted (see [`NEXT_VERSION_PATH`]).
 pub const NEXT_VERSION_SCRIPT: &str = include_str!("next-version.sh");
@@ -89,31 +90,27 @@ pub fn chart_path(spec: &StackSpec) -> String {
 /// Top-level paths holding generated files, for the pull request's diff summary.
 pub const GENERATED_PATHS: [&str; 6] = [".github", "argocd", "charts", "terraform", "Dockerfile", "README.md"];
 
-/// Adds the workflows, the version script, the Argo CD manifests (gitops mode) and the README to
-/// `generated`.
+/// The workflows, the version script, the Argo CD manifests (gitops mode) and the README.
 ///
 /// # Errors
 /// [`GenerateError::Artifact`] when a spec value would be read by GitHub as an expression (the
 /// spec's own rules normally refuse such values first), or on a serialization bug.
-pub fn render(spec: &StackSpec, generated: &mut Generated) -> Result<(), GenerateError> {
+pub fn render(spec: &StackSpec) -> Result<FileTree, GenerateError> {
+    let mut files = FileTree::new();
     for (path, workflow) in
         [(delivery::PATH, delivery::workflow(spec)), (pull_request::PATH, pull_request::workflow(spec))]
     {
-        let text = workflow::to_yaml(&workflow).map_err(|e| artifact(path, &e.to_string()))?;
+        let text = workflow::to_yaml(&workflow).map_err(|e| GenerateError::artifact(path, e))?;
         check_no_injected_expressions(path, &text, spec)?;
-        generated.files.insert(path, text)?;
+        files.insert(path, text)?;
     }
-    generated.files.insert(NEXT_VERSION_PATH, with_script_header(NEXT_VERSION_SCRIPT))?;
+    files.insert(NEXT_VERSION_PATH, with_script_header(NEXT_VERSION_SCRIPT))?;
     if spec.delivery.mode == DeployMode::Gitops {
-        let text = argocd::application_yaml(spec).map_err(|e| artifact(argocd::APPLICATION_PATH, &e.to_string()))?;
-        generated.files.insert(argocd::APPLICATION_PATH, text)?;
+        let text = argocd::application_yaml(spec).map_err(|e| GenerateError::artifact(argocd::APPLICATION_PATH, e))?;
+        files.insert(argocd::APPLICATION_PATH, text)?;
     }
-    generated.files.insert(readme::PATH, readme::render(spec))?;
-    Ok(())
-}
-
-fn artifact(what: &str, message: &str) -> GenerateError {
-    GenerateError::Artifact { what: what.to_owned(), message: message.to_owned() }
+    files.insert(readme::PATH, readme::render(spec)?)?;
+    Ok(files)
 }
 
 /// The header goes after the shebang, which must stay the first line.
@@ -138,9 +135,9 @@ fn check_no_injected_expressions(path: &str, text: &str, spec: &StackSpec) -> Re
     ];
     for (field, value) in values {
         if value.contains("${{") {
-            return Err(artifact(
+            return Err(GenerateError::artifact(
                 path,
-                &format!("{field} {value:?} contains `${{{{`, which GitHub would evaluate as an expression"),
+                format!("{field} {value:?} contains `${{{{`, which GitHub would evaluate as an expression"),
             ));
         }
     }
