@@ -1,6 +1,8 @@
 //! Builds a custom stack in code: the default spec plus a module of our own, a Log Analytics
-//! workspace, wired into the cluster's monitoring through the same `Module` trait stackgen's
-//! modules implement.
+//! workspace, through the same `Module` trait stackgen's modules implement. It reaches every
+//! artifact it needs to: its Terraform child module, the cluster's monitoring (through its `id`
+//! output), a repository variable set from that output, a step of the delivery workflow reading
+//! it, and a README step.
 //!
 //! `cargo run --example custom_stack -- [OUT_DIR]` prints the generated files (and writes them to
 //! OUT_DIR when given).
@@ -14,8 +16,12 @@ use stackgen::modules::aks::AksModule;
 use stackgen::modules::common::{placement_inputs, placement_variables};
 use stackgen::modules::hcl_util::{string, template, traversal, var};
 use stackgen::modules::{
-    Diagnostics, FieldPath, Module, Output, ProviderRequirement, RenderError, RenderedModule, StackContext, Variable,
+    Contributions, Diagnostics, FieldPath, Module, Output, ProviderRequirement, RenderError, RenderedModule,
+    StackContext, Variable, WorkflowJob, WorkflowStep,
 };
+
+/// The repository variable holding the workspace's resource ID.
+pub const WORKSPACE_VARIABLE: &str = "LOG_ANALYTICS_WORKSPACE_ID";
 
 /// A Log Analytics workspace for container insights.
 struct LogAnalytics {
@@ -61,6 +67,28 @@ impl Module for LogAnalytics {
             inputs,
             warnings: Vec::new(),
         })
+    }
+
+    fn contribute(&self, stack: &StackContext) -> Result<Contributions, RenderError> {
+        // A checked reference: a typo in the output's name fails here, naming this module.
+        let id = stack.reference(self.name(), "id")?;
+        Ok(Contributions::new()
+            .repository_variable(WORKSPACE_VARIABLE, id.clone())
+            .workflow_step(WorkflowStep {
+                job: WorkflowJob::Deploy,
+                name: "Link the container logs".to_owned(),
+                run: "echo \"Container logs: https://portal.azure.com/#@/resource${WORKSPACE_ID}/logs\" >> \"$GITHUB_STEP_SUMMARY\""
+                    .to_owned(),
+                env: vec![("WORKSPACE_ID".to_owned(), WORKSPACE_VARIABLE.to_owned())],
+            })
+            .readme_step(
+                "Query the cluster's logs",
+                format!(
+                    "Container insights sends the pods' logs to a Log Analytics workspace, kept {} days. Open it in the portal:\n\n```sh\necho \"https://portal.azure.com/#@/resource$(terraform -chdir=terraform output -raw {})/logs\"\n```",
+                    self.retention_in_days,
+                    id.root_output()
+                ),
+            ))
     }
 }
 

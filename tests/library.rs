@@ -1,25 +1,47 @@
-//! Library use: a user's own module plugs into a stack through the same trait as ours.
+//! Library use: a user's own module plugs into a stack through the same trait as ours, and
+//! reaches every artifact through it.
+
+mod common;
 
 #[path = "../examples/custom_stack.rs"]
 #[allow(dead_code)]
 mod custom_stack;
 
+use hcl::{Block, Body};
 use stackgen::generator::load::Format;
-use stackgen::generator::{DEFAULT_SPEC, parse_and_validate};
-use stackgen::generator::{GenerateError, generate_with};
-use stackgen::modules::{Diagnostics, FieldPath, Module, RenderError, RenderedModule, StackContext};
+use stackgen::generator::{DEFAULT_SPEC, GenerateError, Generated, generate_with, parse_and_validate};
+use stackgen::modules::common::{placement_attributes, placement_inputs, placement_variables};
+use stackgen::modules::hcl_util::{Step, string, template, traversal, traversal_steps, var};
+use stackgen::modules::{
+    ClusterConnection, ClusterCredentials, Contributions, Diagnostics, FieldPath, Module, Output, ProviderRequirement,
+    RenderError, RenderedModule, StackContext, StackSpec, Variable, WorkflowJob, WorkflowStep,
+};
+
+fn default_spec() -> StackSpec {
+    parse_and_validate(DEFAULT_SPEC, Format::Yaml).expect("default spec")
+}
+
+#[track_caller]
+fn file<'g>(generated: &'g Generated, path: &str) -> &'g str {
+    generated.files.get_str(path).unwrap_or_else(|| panic!("{path} is generated"))
+}
+
+#[track_caller]
+fn render_error(result: Result<Generated, GenerateError>) -> RenderError {
+    match result {
+        Err(GenerateError::Render(error)) => error,
+        other => panic!("expected a render error, got {other:?}"),
+    }
+}
 
 #[test]
 fn a_custom_module_is_rendered_and_wired_into_the_cluster() {
     let generated = custom_stack::custom_stack().expect("custom stack generates");
-    let workspace = generated
-        .files
-        .get_str("terraform/modules/log_analytics/main.tf")
-        .expect("the user's module is a child module");
+    let workspace = file(&generated, "terraform/modules/log_analytics/main.tf");
     assert!(workspace.contains("resource \"azurerm_log_analytics_workspace\" \"this\""));
-    let aks = generated.files.get_str("terraform/modules/aks/main.tf").expect("aks");
+    let aks = file(&generated, "terraform/modules/aks/main.tf");
     assert!(aks.contains("oms_agent {"), "the cluster sends container insights to the workspace:\n{aks}");
-    let root = generated.files.get_str("terraform/main.tf").expect("root");
+    let root = file(&generated, "terraform/main.tf");
     let wired = root.lines().any(|l| {
         l.split_whitespace().collect::<Vec<_>>() == ["log_analytics_workspace_id", "=", "module.log_analytics.id"]
     });
@@ -27,6 +49,85 @@ fn a_custom_module_is_rendered_and_wired_into_the_cluster() {
     let order: Vec<usize> =
         ["module \"log_analytics\"", "module \"aks\""].iter().map(|m| root.find(m).expect("module block")).collect();
     assert!(order[0] < order[1], "the workspace comes before the cluster that uses it");
+}
+
+#[test]
+fn the_custom_module_s_output_reaches_the_workflow_through_a_repository_variable() {
+    let generated = custom_stack::custom_stack().expect("custom stack generates");
+    let variable = custom_stack::WORKSPACE_VARIABLE;
+    // The variable is set from a root output that re-exports the workspace's id …
+    let outputs = file(&generated, "terraform/outputs.tf");
+    assert!(outputs.contains("output \"log_analytics_id\""), "{outputs}");
+    assert!(outputs.contains("module.log_analytics.id"), "{outputs}");
+    let set = generated.repository_variables.iter().find(|v| v.name == variable).expect("declared");
+    assert_eq!(set.value.root_output(), "log_analytics_id");
+    // … the README sets it and shows the module's step …
+    let readme = file(&generated, "README.md");
+    assert!(readme.contains(&format!("| `{variable}` | `log_analytics_id` |")), "{readme}");
+    assert!(readme.contains(&format!("{variable}=log_analytics_id")), "{readme}");
+    assert!(readme.contains(". Query the cluster's logs\n"), "{readme}");
+    assert!(readme.contains("terraform -chdir=terraform output -raw log_analytics_id"), "{readme}");
+    // … and the delivery workflow's deploy job reads it.
+    let workflow: serde_yaml::Value =
+        serde_yaml::from_str(file(&generated, ".github/workflows/delivery.yml")).expect("YAML");
+    let steps = workflow["jobs"]["deploy"]["steps"].as_sequence().expect("steps");
+    let step = steps.last().expect("a step");
+    assert_eq!(step["name"].as_str(), Some("Link the container logs"));
+    assert_eq!(step["env"]["WORKSPACE_ID"].as_str(), Some(format!("${{{{ vars.{variable} }}}}").as_str()));
+}
+
+/// Touches every artifact a module can reach.
+struct Everywhere;
+
+impl Module for Everywhere {
+    fn name(&self) -> &str {
+        "everywhere"
+    }
+    fn validate(&self, _: &FieldPath, _: &mut Diagnostics) {}
+    fn render(&self, _: &StackContext) -> Result<RenderedModule, RenderError> {
+        Ok(RenderedModule {
+            providers: vec![ProviderRequirement::azurerm()],
+            main: Body::builder()
+                .add_block(
+                    Block::builder("locals").add_attribute(("greeting", string("hello from everywhere"))).build(),
+                )
+                .build(),
+            outputs: vec![Output::new("greeting", traversal("local", ["greeting"]), "A greeting.")],
+            ..RenderedModule::default()
+        })
+    }
+    fn contribute(&self, stack: &StackContext) -> Result<Contributions, RenderError> {
+        let greeting = stack.reference(self.name(), "greeting")?;
+        Ok(Contributions::new()
+            .workload_env("GREETING_SOURCE", "everywhere")
+            .repository_variable("EVERYWHERE_GREETING", greeting.clone())
+            .workflow_step(WorkflowStep {
+                job: WorkflowJob::Deploy,
+                name: "Greet".to_owned(),
+                run: "echo \"$GREETING\"".to_owned(),
+                env: vec![("GREETING".to_owned(), "EVERYWHERE_GREETING".to_owned())],
+            })
+            .readme_step("Say hello", format!("`terraform -chdir=terraform output -raw {}`", greeting.root_output()))
+            .root_output(greeting)
+            .file("docs/everywhere.md", "# Everywhere\n"))
+    }
+}
+
+#[test]
+fn a_custom_module_contributes_to_every_artifact() {
+    let spec = default_spec();
+    let generated = generate_with(&spec, |stack| stack.push(Everywhere)).expect("generates");
+    assert!(file(&generated, "terraform/modules/everywhere/main.tf").contains("hello from everywhere"));
+    assert!(file(&generated, "terraform/main.tf").contains("module \"everywhere\""));
+    assert!(file(&generated, "terraform/outputs.tf").contains("output \"everywhere_greeting\""));
+    let values = file(&generated, &format!("charts/{}/values.yaml", spec.app.name));
+    assert!(values.contains("GREETING_SOURCE: everywhere"), "{values}");
+    let workflow = file(&generated, ".github/workflows/delivery.yml");
+    assert!(workflow.contains("GREETING: ${{ vars.EVERYWHERE_GREETING }}"), "{workflow}");
+    let readme = file(&generated, "README.md");
+    assert!(readme.contains(". Say hello\n\n`terraform -chdir=terraform output -raw everywhere_greeting`"), "{readme}");
+    assert!(readme.contains("| `EVERYWHERE_GREETING` | `everywhere_greeting` |"), "{readme}");
+    assert_eq!(generated.files.get_str("docs/everywhere.md"), Some("# Everywhere\n"));
 }
 
 struct Broken;
@@ -44,7 +145,10 @@ impl Module for Broken {
     }
 }
 
-struct MisWired;
+/// Refers to a missing output in Terraform (`in_terraform`) or in its contributions.
+struct MisWired {
+    in_terraform: bool,
+}
 
 impl Module for MisWired {
     fn name(&self) -> &str {
@@ -52,14 +156,19 @@ impl Module for MisWired {
     }
     fn validate(&self, _: &FieldPath, _: &mut Diagnostics) {}
     fn render(&self, stack: &StackContext) -> Result<RenderedModule, RenderError> {
-        stack.output("aks", "no_such_output")?;
+        if self.in_terraform {
+            stack.output("aks", "no_such_output")?;
+        }
         Ok(RenderedModule::default())
+    }
+    fn contribute(&self, stack: &StackContext) -> Result<Contributions, RenderError> {
+        Ok(Contributions::new().repository_variable("NOPE", stack.reference("aks", "no_such_output")?))
     }
 }
 
 #[test]
 fn a_custom_module_s_rules_and_wiring_are_checked() {
-    let spec = parse_and_validate(DEFAULT_SPEC, Format::Yaml).expect("default spec");
+    let spec = default_spec();
     match generate_with(&spec, |stack| stack.push(Broken)) {
         Err(GenerateError::Invalid(diagnostics)) => {
             let rendered = diagnostics.to_string();
@@ -67,10 +176,188 @@ fn a_custom_module_s_rules_and_wiring_are_checked() {
         }
         other => panic!("expected the module's rule to fail, got {other:?}"),
     }
-    match generate_with(&spec, |stack| stack.push(MisWired)) {
-        Err(GenerateError::Render(RenderError::UnknownOutput { module, target, output })) => {
-            assert_eq!((module.as_str(), target.as_str(), output.as_str()), ("miswired", "aks", "no_such_output"));
-        }
-        other => panic!("expected an unknown-output error, got {other:?}"),
+    for in_terraform in [true, false] {
+        let error = render_error(generate_with(&spec, |stack| stack.push(MisWired { in_terraform })));
+        assert_eq!(
+            error,
+            RenderError::UnknownOutput {
+                module: "miswired".into(),
+                target: "aks".into(),
+                output: "no_such_output".into()
+            },
+            "in Terraform: {in_terraform}"
+        );
+        let message = error.to_string();
+        assert!(message.contains("miswired") && message.contains("module.aks.no_such_output"), "{message}");
     }
+}
+
+/// A module whose name is not snake_case.
+struct BadName;
+
+impl Module for BadName {
+    fn name(&self) -> &str {
+        "Bad-Name"
+    }
+    fn validate(&self, _: &FieldPath, _: &mut Diagnostics) {}
+    fn render(&self, _: &StackContext) -> Result<RenderedModule, RenderError> {
+        Ok(RenderedModule::default())
+    }
+}
+
+#[test]
+fn a_module_name_that_is_not_snake_case_is_refused() {
+    let spec = default_spec();
+    let error = render_error(generate_with(&spec, |stack| stack.push(BadName)));
+    assert_eq!(error, RenderError::InvalidName("Bad-Name".into()));
+}
+
+/// Adds a workflow step reading a repository variable nobody declares.
+struct UndeclaredVariable;
+
+impl Module for UndeclaredVariable {
+    fn name(&self) -> &str {
+        "undeclared_variable"
+    }
+    fn validate(&self, _: &FieldPath, _: &mut Diagnostics) {}
+    fn render(&self, _: &StackContext) -> Result<RenderedModule, RenderError> {
+        Ok(RenderedModule::default())
+    }
+    fn contribute(&self, _: &StackContext) -> Result<Contributions, RenderError> {
+        Ok(Contributions::new().workflow_step(WorkflowStep {
+            job: WorkflowJob::Deploy,
+            name: "Read".to_owned(),
+            run: "echo \"$X\"".to_owned(),
+            env: vec![("X".to_owned(), "NEVER_SET".to_owned())],
+        }))
+    }
+}
+
+#[test]
+fn a_workflow_reading_an_undeclared_repository_variable_is_refused() {
+    let spec = default_spec();
+    let error = render_error(generate_with(&spec, |stack| stack.push(UndeclaredVariable)));
+    assert_eq!(
+        error,
+        RenderError::UnknownRepositoryVariable {
+            variable: "NEVER_SET".into(),
+            used_by: ".github/workflows/delivery.yml".into()
+        }
+    );
+}
+
+/// A cluster of our own in place of stackgen's AKS module, named `aks` so the other modules find
+/// it, declaring the outputs they read (all of them, or all but `omit`).
+struct OwnCluster {
+    omit: Option<&'static str>,
+}
+
+impl Module for OwnCluster {
+    fn name(&self) -> &str {
+        "aks"
+    }
+    fn validate(&self, _: &FieldPath, _: &mut Diagnostics) {}
+    fn render(&self, stack: &StackContext) -> Result<RenderedModule, RenderError> {
+        let cluster = |steps: &[Step<'_>]| {
+            let mut all = vec![Step::Attr("this")];
+            all.extend_from_slice(steps);
+            traversal_steps("azurerm_kubernetes_cluster", &all)
+        };
+        let mut resource = Block::builder("resource").add_label("azurerm_kubernetes_cluster").add_label("this");
+        for attribute in placement_attributes() {
+            resource = resource.add_attribute(attribute);
+        }
+        let resource = resource
+            .add_attribute(("name", var("name")))
+            .add_attribute(("dns_prefix", var("name")))
+            .add_attribute(("tags", var("tags")))
+            .add_block(
+                Block::builder("default_node_pool")
+                    .add_attribute(("name", string("system")))
+                    .add_attribute(("vm_size", string("Standard_D2s_v5")))
+                    .add_attribute(("node_count", 1))
+                    .build(),
+            )
+            .add_block(Block::builder("identity").add_attribute(("type", string("SystemAssigned"))).build())
+            .build();
+        let kube_config = |attr| cluster(&[Step::Attr("kube_config"), Step::Index(0), Step::Attr(attr)]);
+        let outputs = vec![
+            Output::new("id", cluster(&[Step::Attr("id")]), "Resource ID."),
+            Output::new("name", cluster(&[Step::Attr("name")]), "Name.").at_root(),
+            Output::new("host", kube_config("host"), "API server URL.").sensitive(),
+            Output::new(
+                "cluster_ca_certificate",
+                stackgen::modules::hcl_util::call("base64decode", [kube_config("cluster_ca_certificate")]),
+                "PEM CA certificate.",
+            )
+            .sensitive(),
+            Output::new(
+                "identity_principal_id",
+                cluster(&[Step::Attr("identity"), Step::Index(0), Step::Attr("principal_id")]),
+                "Principal ID of the cluster identity.",
+            ),
+            Output::new(
+                "kubelet_object_id",
+                cluster(&[Step::Attr("kubelet_identity"), Step::Index(0), Step::Attr("object_id")]),
+                "Object ID of the kubelet identity.",
+            ),
+        ];
+        let mut variables = placement_variables();
+        variables.push(Variable::required("name", "string", "Cluster name."));
+        let mut inputs = vec![("name".to_owned(), template("${local.name}-own"))];
+        inputs.extend(placement_inputs(stack)?);
+        Ok(RenderedModule {
+            providers: vec![ProviderRequirement::azurerm()],
+            variables,
+            main: Body::builder().add_block(resource).build(),
+            outputs: outputs.into_iter().filter(|o| Some(o.name.as_str()) != self.omit).collect(),
+            inputs,
+            warnings: Vec::new(),
+        })
+    }
+    fn contribute(&self, stack: &StackContext) -> Result<Contributions, RenderError> {
+        let own = |output: &str| stack.reference(self.name(), output);
+        Ok(Contributions::new().cluster(ClusterConnection {
+            name: own("name")?,
+            resource_group: stack.reference("resource_group", "name")?,
+            host: own("host")?,
+            cluster_ca_certificate: own("cluster_ca_certificate")?,
+            credentials: ClusterCredentials::AzureCli,
+        }))
+    }
+}
+
+#[test]
+fn replacing_the_cluster_module_regenerates_a_working_stack() {
+    let spec = default_spec();
+    let generated = generate_with(&spec, |stack| stack.replace(OwnCluster { omit: None })).expect("generates");
+    let aks = file(&generated, "terraform/modules/aks/main.tf");
+    assert!(aks.contains("dns_prefix"), "{aks}");
+    assert!(!aks.contains("oidc_issuer_enabled"), "our module replaced stackgen's:\n{aks}");
+    let root = file(&generated, "terraform/main.tf");
+    assert!(root.contains("module.aks.host"), "the providers connect through the replacement:\n{root}");
+    let Some(tools) = tfvalidate::tools_or_skip("terraform validate of a stack with a replaced cluster") else {
+        return;
+    };
+    let dir = tempfile::tempdir().expect("tempdir");
+    common::write_tree(&generated, dir.path());
+    match tools.validate(&dir.path().join("terraform")) {
+        Ok(report) if report.is_clean() => {}
+        Ok(report) => panic!("terraform rejected the stack with a replaced cluster:\n{report}"),
+        Err(error) => panic!("could not validate: {error:#}"),
+    }
+}
+
+#[test]
+fn a_replacement_cluster_lacking_an_output_fails_at_render_time() {
+    let spec = default_spec();
+    let error =
+        render_error(generate_with(&spec, |stack| stack.replace(OwnCluster { omit: Some("kubelet_object_id") })));
+    assert_eq!(
+        error,
+        RenderError::UnknownOutput { module: "acr".into(), target: "aks".into(), output: "kubelet_object_id".into() }
+    );
+    // Outputs read only by the root's providers are checked too.
+    let error = render_error(generate_with(&spec, |stack| stack.replace(OwnCluster { omit: Some("host") })));
+    assert_eq!(error, RenderError::UnknownOutput { module: "aks".into(), target: "aks".into(), output: "host".into() });
 }

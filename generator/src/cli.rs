@@ -113,6 +113,16 @@ fn run(command: Command) -> u8 {
                 eprintln!("warning: {warning}");
             }
             if check {
+                // An interrupted generate is finished (or discarded) first, so the comparison is
+                // always against one complete generation.
+                match crate::writer::recover(&out) {
+                    Ok(Some(recovery)) => eprintln!("note: {}: {recovery}", out.display()),
+                    Ok(None) => {}
+                    Err(error) => {
+                        eprintln!("error: {error}");
+                        return exit::INTERNAL;
+                    }
+                }
                 let report = crate::writer::check(&generated.files, &out);
                 if report.is_up_to_date() {
                     println!("{} is up to date ({} files)", out.display(), generated.files.len());

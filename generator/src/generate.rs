@@ -4,6 +4,7 @@
 
 use stackgen_modules::StackSpec;
 
+use crate::file_tree::FileTree;
 use crate::generated::{GenerateError, Generated};
 use crate::stack::Stack;
 
@@ -18,10 +19,12 @@ pub fn generate(spec: &StackSpec) -> Result<Generated, GenerateError> {
 }
 
 /// Like [`generate`], with the stack's modules customized in code first: add modules of your own,
-/// insert them before the modules that use their outputs, or replace ours.
+/// insert them before the modules that use their outputs, or replace ours. Every module's
+/// [`stackgen_modules::Contributions`] reach the chart, the workflows, the README and the files.
 ///
 /// # Errors
-/// [`GenerateError::Invalid`] with every broken rule of the spec and of the added modules.
+/// [`GenerateError::Invalid`] with every broken rule of the spec and of the added modules;
+/// [`GenerateError::Render`] when a module's wiring is wrong.
 pub fn generate_with<'a>(
     spec: &'a StackSpec,
     customize: impl FnOnce(Stack<'a>) -> Stack<'a>,
@@ -34,9 +37,15 @@ pub fn generate_with<'a>(
     if !diagnostics.is_empty() {
         return Err(GenerateError::Invalid(diagnostics));
     }
-    let mut generated = stack.render_terraform()?;
-    generated.merge_files(crate::chart::render(spec)?)?;
-    generated.merge_files(crate::pipeline::render(spec)?)?;
+    let (mut generated, contributions) = stack.render_terraform()?;
+    generated.merge_files(crate::chart::render(spec, &contributions)?)?;
+    generated.merge_files(crate::pipeline::render(spec, &contributions)?)?;
     generated.merge_files(crate::docker::render(spec)?)?;
+    let mut extra = FileTree::new();
+    for (path, contents) in &contributions.files {
+        extra.insert(path, contents.clone())?;
+    }
+    generated.merge_files(extra)?;
+    generated.repository_variables = contributions.repository_variables;
     Ok(generated)
 }

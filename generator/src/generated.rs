@@ -2,7 +2,7 @@
 //! no renderer, so renderers and the assembler ([`crate::generate`]) all depend on it and never on
 //! each other.
 
-use stackgen_modules::{Diagnostics, RenderError};
+use stackgen_modules::{Diagnostics, RenderError, RepositoryVariable};
 
 use crate::file_tree::{FileTree, InvalidPath};
 
@@ -13,6 +13,9 @@ pub struct Generated {
     pub files: FileTree,
     /// Things the user should know (printed by the CLI, never written into files).
     pub warnings: Vec<String>,
+    /// The repository variables the workflows read, each set from a root Terraform output (the
+    /// README lists them with the command that sets them).
+    pub repository_variables: Vec<RepositoryVariable>,
 }
 
 impl Generated {
@@ -44,7 +47,7 @@ impl Generated {
 
 impl From<FileTree> for Generated {
     fn from(files: FileTree) -> Self {
-        Self { files, warnings: Vec::new() }
+        Self { files, ..Self::default() }
     }
 }
 

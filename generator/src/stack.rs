@@ -1,11 +1,10 @@
 //! A stack as an ordered list of modules: built from a spec, then extended in code with modules of
 //! your own through the same [`Module`] trait stackgen's modules implement.
 
-use stackgen_modules::aks::ClusterAuthentication;
-use stackgen_modules::{Diagnostics, FieldPath, Module, StackSpec};
+use stackgen_modules::{Contributions, Diagnostics, FieldPath, Module, StackSpec};
 
 use crate::generated::{GenerateError, Generated};
-use crate::terraform::{ProviderAuth, RootOptions, render_modules};
+use crate::terraform::{RootOptions, render_modules};
 
 /// Modules in dependency order plus what the root module needs.
 pub struct Stack<'a> {
@@ -27,11 +26,7 @@ impl<'a> Stack<'a> {
 
     /// The modules a spec describes, in dependency order.
     pub fn from_spec(spec: &'a StackSpec) -> Self {
-        let auth = match spec.aks.authentication {
-            ClusterAuthentication::EntraId => ProviderAuth::Kubelogin,
-            ClusterAuthentication::LocalAccounts => ProviderAuth::ClientCertificate,
-        };
-        let root = RootOptions { settings: spec.settings(), auth };
+        let root = RootOptions { settings: spec.settings() };
         Self { root, modules: spec.modules() }
     }
 
@@ -77,11 +72,12 @@ impl<'a> Stack<'a> {
         diagnostics
     }
 
-    /// The Terraform root and child modules, and the modules' warnings.
+    /// The Terraform root and child modules, the modules' warnings, and what the modules
+    /// contribute to the other artifacts.
     ///
     /// # Errors
     /// When the modules' wiring is wrong.
-    pub fn render_terraform(&self) -> Result<Generated, GenerateError> {
+    pub fn render_terraform(&self) -> Result<(Generated, Contributions), GenerateError> {
         let modules: Vec<&(dyn Module + 'a)> = self.modules.iter().map(|(_, m)| m.as_ref()).collect();
         render_modules(&self.root, &modules)
     }

@@ -5,8 +5,10 @@ use std::collections::BTreeMap;
 
 use hcl::{Block, Body, Expression};
 use stackgen_modules::hcl_util::{call, object, string, string_map, strings, traversal, var};
+use stackgen_modules::module::is_module_name;
 use stackgen_modules::{
-    Module, Output, ProviderRequirement, RenderError, RenderedModule, StackContext, StackSettings, Variable,
+    ClusterConnection, ClusterCredentials, Contributions, Module, Output, OutputRef, ProviderRequirement, RenderError,
+    RenderedModule, StackContext, StackSettings, Variable,
 };
 
 use stackgen_modules::stack::Backend;
@@ -20,37 +22,35 @@ pub const REQUIRED_TERRAFORM: &str = ">= 1.9, < 2.0";
 /// kubelogin asks for tokens for it.
 pub const AKS_AAD_SERVER_ID: &str = "6dae42f8-4368-4678-94ff-3960e28e3630";
 
-/// How the root module's Kubernetes-facing providers authenticate.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ProviderAuth {
-    /// `kubelogin` exec plugin with the Azure CLI's login (local accounts disabled).
-    Kubelogin,
-    /// Client certificates from the cluster's local accounts.
-    ClientCertificate,
-}
-
 /// What the root module needs besides the modules.
 #[derive(Debug, Clone)]
 pub struct RootOptions {
     /// Name, region, resource group, tags, remote state.
     pub settings: StackSettings,
-    /// How the helm and kubernetes providers authenticate.
-    pub auth: ProviderAuth,
 }
 
 /// Renders any list of modules (ours or a user's) into the files under `terraform/` and the
-/// modules' warnings, in order: each module may refer to outputs of the modules before it.
+/// modules' warnings, in order: each module may refer to outputs of the modules before it. Then
+/// collects every module's [`Contributions`] (which may refer to any module's outputs) for the
+/// other renderers; the root's providers and outputs already follow them.
 ///
 /// # Errors
-/// When wiring is wrong: duplicate module names, unknown outputs, inputs that are not variables,
-/// required variables not passed.
-pub fn render_modules(root: &RootOptions, modules: &[&dyn Module]) -> Result<Generated, GenerateError> {
+/// When wiring is wrong: names that are not snake_case or used twice, unknown outputs, inputs that
+/// are not variables, required variables not passed, no cluster for the helm or kubernetes
+/// provider, or two.
+pub fn render_modules(
+    root: &RootOptions,
+    modules: &[&dyn Module],
+) -> Result<(Generated, Contributions), GenerateError> {
     let mut generated = Generated::default();
     let mut stack = StackContext::new(root.settings.clone());
     let mut rendered: Vec<(String, RenderedModule)> = Vec::new();
     let mut comments: BTreeMap<String, crate::hclfmt::Comments> = BTreeMap::new();
     for module in modules {
         let name = module.name().to_owned();
+        if !is_module_name(&name) {
+            return Err(RenderError::InvalidName(name).into());
+        }
         if stack.has_module(&name) {
             return Err(RenderError::DuplicateModule(name).into());
         }
@@ -64,6 +64,11 @@ pub fn render_modules(root: &RootOptions, modules: &[&dyn Module]) -> Result<Gen
             notes.add(&comment.address, &comment.text);
         }
         rendered.push((name, output));
+    }
+    let mut contributions = Contributions::default();
+    for module in modules {
+        stack.enter(module.name());
+        contributions.extend(module.name(), module.contribute(&stack)?)?;
     }
 
     for (name, module) in &rendered {
@@ -94,23 +99,39 @@ pub fn render_modules(root: &RootOptions, modules: &[&dyn Module]) -> Result<Gen
     generated
         .files
         .insert("terraform/terraform.tf", hcl_file(&terraform_block(&providers, root.settings.backend.as_ref())))?;
-    generated.files.insert("terraform/main.tf", hcl_file(&root_main(root, &providers, &rendered)))?;
+    let cluster = cluster_for(&providers, &rendered, contributions.cluster.as_ref())?;
+    generated.files.insert("terraform/main.tf", hcl_file(&root_main(root, &providers, cluster, &rendered)))?;
     generated.files.insert("terraform/variables.tf", hcl_file(&variables_body(&root_variables())))?;
+    // Re-exported: outputs marked so, and every output read outside Terraform.
+    let read_outside: Vec<&OutputRef> = contributions
+        .repository_variables
+        .iter()
+        .map(|v| &v.value)
+        .chain(&contributions.root_outputs)
+        .chain(contributions.cluster.iter().flat_map(|c| [&c.name, &c.resource_group]))
+        .collect();
     let root_outputs: Vec<Output> = rendered
         .iter()
         .flat_map(|(name, module)| {
-            module.outputs.iter().filter(|o| o.expose_at_root).map(move |o| Output {
-                name: format!("{name}_{}", o.name),
-                value: traversal("module", [name.as_str(), o.name.as_str()]),
-                description: o.description.clone(),
-                sensitive: o.sensitive,
-                expose_at_root: false,
-                depends_on: Vec::new(),
-            })
+            let read_outside = &read_outside;
+            module
+                .outputs
+                .iter()
+                .filter(move |o| {
+                    o.expose_at_root || read_outside.iter().any(|r| r.module() == name && r.output() == o.name)
+                })
+                .map(move |o| Output {
+                    name: format!("{name}_{}", o.name),
+                    value: traversal("module", [name.as_str(), o.name.as_str()]),
+                    description: o.description.clone(),
+                    sensitive: o.sensitive,
+                    expose_at_root: false,
+                    depends_on: Vec::new(),
+                })
         })
         .collect();
     generated.files.insert("terraform/outputs.tf", hcl_file(&outputs_body(&root_outputs)))?;
-    Ok(generated)
+    Ok((generated, contributions))
 }
 
 fn check_inputs(name: &str, module: &RenderedModule) -> Result<(), RenderError> {
@@ -162,7 +183,34 @@ fn terraform_block(providers: &[ProviderRequirement], backend: Option<&Backend>)
     Body::builder().add_block(terraform.build()).build()
 }
 
-fn root_main(root: &RootOptions, providers: &[ProviderRequirement], modules: &[(String, RenderedModule)]) -> Body {
+/// The cluster connection, required when a module uses the helm or kubernetes provider.
+fn cluster_for<'c>(
+    providers: &[ProviderRequirement],
+    modules: &[(String, RenderedModule)],
+    cluster: Option<&'c ClusterConnection>,
+) -> Result<Option<&'c ClusterConnection>, RenderError> {
+    if cluster.is_some() {
+        return Ok(cluster);
+    }
+    match providers.iter().find(|p| p.name == "helm" || p.name == "kubernetes") {
+        None => Ok(None),
+        Some(provider) => {
+            let module = modules
+                .iter()
+                .find(|(_, m)| m.providers.iter().any(|p| p.name == provider.name))
+                .map(|(name, _)| name.clone())
+                .unwrap_or_default();
+            Err(RenderError::NoCluster { module, provider: provider.name.clone() })
+        }
+    }
+}
+
+fn root_main(
+    root: &RootOptions,
+    providers: &[ProviderRequirement],
+    cluster: Option<&ClusterConnection>,
+    modules: &[(String, RenderedModule)],
+) -> Body {
     let uses = |name: &str| providers.iter().any(|p| p.name == name);
     let mut body = Body::builder().add_block(
         Block::builder("locals")
@@ -183,21 +231,21 @@ fn root_main(root: &RootOptions, providers: &[ProviderRequirement], modules: &[(
     if uses("azuread") {
         body = body.add_block(Block::builder("provider").add_label("azuread").build());
     }
-    if uses("helm") {
-        let mut kubernetes = cluster_connection(root.auth);
-        if root.auth == ProviderAuth::Kubelogin {
+    if let Some(cluster) = cluster.filter(|_| uses("helm")) {
+        let mut kubernetes = cluster_connection(cluster);
+        if cluster.credentials == ClusterCredentials::AzureCli {
             kubernetes.push(("exec", object(kubelogin_exec())));
         }
         body = body.add_block(
             Block::builder("provider").add_label("helm").add_attribute(("kubernetes", object(kubernetes))).build(),
         );
     }
-    if uses("kubernetes") {
+    if let Some(cluster) = cluster.filter(|_| uses("kubernetes")) {
         let mut provider = Block::builder("provider").add_label("kubernetes");
-        for attribute in cluster_connection(root.auth) {
+        for attribute in cluster_connection(cluster) {
             provider = provider.add_attribute(attribute);
         }
-        if root.auth == ProviderAuth::Kubelogin {
+        if cluster.credentials == ClusterCredentials::AzureCli {
             // The kubernetes provider takes `exec` as a block where helm 3.x takes an object.
             let mut exec = Block::builder("exec");
             for attribute in kubelogin_exec() {
@@ -220,19 +268,16 @@ fn root_main(root: &RootOptions, providers: &[ProviderRequirement], modules: &[(
 
 /// Host, CA certificate and, with local accounts, the client certificate: what the helm and
 /// kubernetes providers need to reach the cluster, apart from `exec`.
-fn cluster_connection(auth: ProviderAuth) -> Vec<(&'static str, Expression)> {
-    let aks = |output: &str| traversal("module", ["aks", output]);
-    match auth {
-        ProviderAuth::Kubelogin => {
-            vec![("host", aks("host")), ("cluster_ca_certificate", aks("cluster_ca_certificate"))]
-        }
-        ProviderAuth::ClientCertificate => vec![
-            ("host", aks("cluster_host_endpoint")),
-            ("cluster_ca_certificate", aks("cluster_ca_certificate")),
-            ("client_certificate", call("base64decode", [aks("client_certificate")])),
-            ("client_key", call("base64decode", [aks("client_key")])),
-        ],
+fn cluster_connection(cluster: &ClusterConnection) -> Vec<(&'static str, Expression)> {
+    let mut attributes = vec![
+        ("host", cluster.host.expression()),
+        ("cluster_ca_certificate", cluster.cluster_ca_certificate.expression()),
+    ];
+    if let ClusterCredentials::ClientCertificate { certificate, key } = &cluster.credentials {
+        attributes.push(("client_certificate", call("base64decode", [certificate.expression()])));
+        attributes.push(("client_key", call("base64decode", [key.expression()])));
     }
+    attributes
 }
 
 /// kubelogin as a client-go credential plugin, reusing the Azure CLI login of whoever runs

@@ -355,17 +355,18 @@ fn repository_variables_are_terraform_root_outputs() {
             .filter_map(|l| l.strip_prefix("output \""))
             .filter_map(|l| l.split('"').next())
             .collect();
-        let variables = pipeline::repository_variables(&spec);
+        let variables = generate(&spec).expect("generates").repository_variables;
         for variable in &variables {
+            let output = variable.value.root_output();
             assert!(
-                declared.contains(variable.output),
+                declared.contains(output.as_str()),
                 "{label}: {} comes from missing output {}; outputs: {declared:?}",
                 variable.name,
-                variable.output
+                output
             );
             assert!(!variable.name.starts_with("GITHUB_"), "{label}: GitHub rejects the GITHUB_ prefix");
         }
-        let names: BTreeSet<&str> = variables.iter().map(|v| v.name).collect();
+        let names: BTreeSet<&str> = variables.iter().map(|v| v.name.as_str()).collect();
         for path in workflow_paths() {
             let text = text(&tree, path);
             for used in text
@@ -831,9 +832,11 @@ fn readme_variable_loop_sets_each_variable_from_its_output() {
     let (ok, output) = run(Command::new("bash").arg("-c").arg(line).env("PATH", path_with(&bin)));
     assert!(ok, "{output}");
     let calls = std::fs::read_to_string(&log).expect("gh was called");
-    let expected: String = pipeline::repository_variables(&spec)
+    let expected: String = generate(&spec)
+        .expect("generates")
+        .repository_variables
         .iter()
-        .map(|v| format!("variable set {} --repo contoso/shop --body value-of-{}\n", v.name, v.output))
+        .map(|v| format!("variable set {} --repo contoso/shop --body value-of-{}\n", v.name, v.value.root_output()))
         .collect();
     assert_eq!(calls, expected);
 }

@@ -10,7 +10,11 @@ use std::time::{Duration, SystemTime};
 use common::text;
 use pretty_assertions::assert_eq;
 use stackgen_generator::FileTree;
-use stackgen_generator::writer::{MANIFEST_PATH, WriteError, WriteOptions, check, write, write_failing_after};
+use stackgen_generator::writer::journal::{JOURNAL_PATH, STAGING_PATH};
+use stackgen_generator::writer::{
+    Hook, MANIFEST_PATH, Recovery, WriteError, WriteOptions, check, recover, write, write_failing_after,
+    write_with_hook,
+};
 
 #[track_caller]
 fn tree(files: &[(&str, &str)]) -> FileTree {
@@ -496,4 +500,122 @@ fn a_managed_file_that_becomes_seeded_is_the_users_from_then_on() {
     assert_eq!(read(&out, "stackgen.yaml"), "app: mine\n");
     assert!(!read(&out, MANIFEST_PATH).contains("\"stackgen.yaml\": \"sha256"), "no longer managed");
     assert!(check(&seeded, &out).is_up_to_date());
+}
+
+/// Every file under `dir` (hidden ones included) with its bytes; no directories, no mtimes.
+fn contents(dir: &Path) -> BTreeMap<String, Vec<u8>> {
+    snapshot(dir)
+        .into_iter()
+        .filter(|(_, (_, mtime))| mtime.is_some())
+        .map(|(path, (bytes, _))| (path, bytes))
+        .collect()
+}
+
+/// A generation different from `v1()` in every way a write can differ: a replaced file, new
+/// files (one in a new folder), a removed file (and its emptied folder), a new seeded file and
+/// a new manifest.
+fn v2() -> FileTree {
+    let mut tree = tree(&[
+        ("terraform/main.tf", "a = 2\n"),
+        ("terraform/new/one.tf", "n = 1\n"),
+        ("terraform/outputs.tf", "o = 1\n"),
+        ("terraform/variables.tf", "variable \"x\" {}\n"),
+    ]);
+    tree.insert_seeded("stackgen.yaml", b"app: a\n".to_vec()).expect("valid");
+    tree
+}
+
+/// `tree` written into a fresh folder: what one complete generation looks like.
+fn reference(tree: &FileTree) -> BTreeMap<String, Vec<u8>> {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    write(tree, &tmp.path().join("out"), &WriteOptions::default()).expect("reference write");
+    contents(&tmp.path().join("out"))
+}
+
+#[test]
+fn an_interruption_at_any_step_is_finished_by_the_next_command_whatever_it_is() {
+    let (old, new) = (reference(&v1()), reference(&v2()));
+    let mut points = 0;
+    for crash_at in 0.. {
+        for next in ["recover", "write the same", "write another"] {
+            let tmp = tempfile::tempdir().expect("tempdir");
+            let out = tmp.path().join("out");
+            write(&v1(), &out, &WriteOptions::default()).expect("first generation");
+            write_with_hook(&v2(), &out, &WriteOptions::default(), Some(Hook::CrashAt(crash_at))).expect("crashes");
+            if !out.join(JOURNAL_PATH).exists() {
+                // Past the last step: the write completed, so every point was covered.
+                assert_eq!(contents(&out), new);
+                assert!(crash_at >= 6, "v2 has at least 6 steps, only {crash_at} seen");
+                assert!(points >= 18, "{points}");
+                return;
+            }
+            points += 1;
+            for tree in [v1(), v2()] {
+                let report = check(&tree, &out);
+                assert!(!report.is_up_to_date(), "crash at {crash_at}: check must not say up to date:\n{report}");
+            }
+            match next {
+                "recover" => {
+                    let recovery = recover(&out).expect("recovers");
+                    assert!(matches!(recovery, Some(Recovery::Completed { .. })), "{recovery:?}");
+                    assert_eq!(contents(&out), new, "crash at {crash_at}: recovery completes the write");
+                    assert!(check(&v2(), &out).is_up_to_date(), "{}", check(&v2(), &out));
+                    assert_eq!(recover(&out).expect("idempotent"), None);
+                }
+                "write the same" => {
+                    let report = write(&v2(), &out, &WriteOptions::default()).expect("re-run");
+                    assert!(matches!(report.recovered, Some(Recovery::Completed { .. })), "{report:?}");
+                    assert!(report.written.is_empty(), "nothing left to write after recovery: {report:?}");
+                    assert_eq!(contents(&out), new, "crash at {crash_at}");
+                }
+                _ => {
+                    write(&v1(), &out, &WriteOptions::default()).expect("back to v1 after recovery");
+                    let mut expected = old.clone();
+                    // The seeded file v2 wrote is the user's now: it stays.
+                    expected.insert("stackgen.yaml".to_owned(), b"app: a\n".to_vec());
+                    let mut got = contents(&out);
+                    got.remove(MANIFEST_PATH);
+                    expected.remove(MANIFEST_PATH);
+                    assert_eq!(got, expected, "crash at {crash_at}");
+                }
+            }
+            assert!(!out.join(STAGING_PATH).exists() && !out.join(JOURNAL_PATH).exists());
+        }
+    }
+}
+
+#[test]
+fn an_interruption_before_the_journal_is_discarded_and_changed_nothing() {
+    let old = reference(&v1());
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let out = tmp.path().join("out");
+    write(&v1(), &out, &WriteOptions::default()).expect("first generation");
+    // Killed while staging: staged files and a half-written journal, no journal yet.
+    fs::create_dir_all(out.join(STAGING_PATH).join("new/terraform")).expect("mkdir");
+    fs::write(out.join(STAGING_PATH).join("new/terraform/main.tf"), "a = 2\n").expect("staged");
+    fs::write(out.join(".stackgen/journal.json.tmp"), "{\"format\":1,\"st").expect("torn");
+    // And a staging folder left by an older stackgen.
+    fs::create_dir_all(out.join(".stackgen-staging-AbC123/new")).expect("legacy");
+    assert!(!check(&v1(), &out).is_up_to_date(), "an unfinished write is never up to date");
+    assert_eq!(recover(&out).expect("recovers"), Some(Recovery::Discarded));
+    assert_eq!(contents(&out), old);
+    assert!(!out.join(".stackgen-staging-AbC123").exists() && !out.join(STAGING_PATH).exists());
+    assert!(check(&v1(), &out).is_up_to_date());
+}
+
+#[test]
+fn a_journal_whose_staged_files_are_torn_is_discarded() {
+    let old = reference(&v1());
+    for torn in ["journal", "staged file"] {
+        let tmp = tempfile::tempdir().expect("tempdir");
+        let out = tmp.path().join("out");
+        write(&v1(), &out, &WriteOptions::default()).expect("first generation");
+        write_with_hook(&v2(), &out, &WriteOptions::default(), Some(Hook::CrashAt(0))).expect("crashes");
+        match torn {
+            "journal" => fs::write(out.join(JOURNAL_PATH), "{\"format\": 1, \"steps\": [").expect("tear"),
+            _ => fs::write(out.join(STAGING_PATH).join("new/terraform/main.tf"), "a =").expect("tear"),
+        }
+        assert_eq!(recover(&out).expect("recovers"), Some(Recovery::Discarded), "{torn}");
+        assert_eq!(contents(&out), old, "{torn}: nothing had been moved, nothing changed");
+    }
 }

@@ -8,7 +8,8 @@ use crate::common::{placement_attributes, placement_inputs, placement_variables}
 use crate::diagnostics::{Diagnostics, FieldPath};
 use crate::hcl_util::{Step, call, matches_regex, string, strings, traversal, traversal_steps, var};
 use crate::module::{
-    BlockComment, Module, Output, ProviderRequirement, RenderError, RenderedModule, StackContext, Variable,
+    BlockComment, ClusterConnection, ClusterCredentials, Contributions, Module, Output, ProviderRequirement,
+    RenderError, RenderedModule, StackContext, Variable,
 };
 use crate::rules;
 
@@ -279,6 +280,29 @@ fn cluster(attr: &str) -> Expression {
 impl Module for AksModule<'_> {
     fn name(&self) -> &str {
         "aks"
+    }
+
+    /// The cluster connection of the root's helm and kubernetes providers, from this module's
+    /// outputs and its authentication setting.
+    fn contribute(&self, stack: &StackContext) -> Result<Contributions, RenderError> {
+        let own = |output: &str| stack.reference(self.name(), output);
+        let (host, credentials) = match self.spec.authentication {
+            ClusterAuthentication::EntraId => (own("host")?, ClusterCredentials::AzureCli),
+            ClusterAuthentication::LocalAccounts => (
+                own("cluster_host_endpoint")?,
+                ClusterCredentials::ClientCertificate {
+                    certificate: own("client_certificate")?,
+                    key: own("client_key")?,
+                },
+            ),
+        };
+        Ok(Contributions::new().cluster(ClusterConnection {
+            name: own("name")?,
+            resource_group: stack.reference("resource_group", "name")?,
+            host,
+            cluster_ca_certificate: own("cluster_ca_certificate")?,
+            credentials,
+        }))
     }
 
     fn validate(&self, at: &FieldPath, diagnostics: &mut Diagnostics) {

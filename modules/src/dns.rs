@@ -8,7 +8,9 @@ use serde::{Deserialize, Serialize};
 use crate::common::{placement_inputs, placement_variables};
 use crate::diagnostics::{Diagnostics, FieldPath};
 use crate::hcl_util::{object, string, traversal, var};
-use crate::module::{Module, Output, ProviderRequirement, RenderError, RenderedModule, StackContext, Variable};
+use crate::module::{
+    Contributions, Module, Output, ProviderRequirement, RenderError, RenderedModule, StackContext, Variable,
+};
 use crate::rules;
 
 /// The hosted zone and its records.
@@ -160,6 +162,21 @@ fn record_label(name: &str) -> String {
 impl Module for DnsModule<'_> {
     fn name(&self) -> &str {
         "dns"
+    }
+
+    /// The README step that delegates the zone to Azure's name servers.
+    fn contribute(&self, stack: &StackContext) -> Result<Contributions, RenderError> {
+        let name_servers = stack.reference(self.name(), "name_servers")?;
+        Ok(Contributions::new()
+            .readme_step(
+                "Delegate the DNS zone",
+                format!(
+                    "Point the `{}` zone's NS records at your registrar to these name servers:\n\n```sh\nterraform -chdir=terraform output {}\n```",
+                    self.spec.hosted_zone_name,
+                    name_servers.root_output()
+                ),
+            )
+            .root_output(name_servers))
     }
 
     fn validate(&self, at: &FieldPath, diagnostics: &mut Diagnostics) {

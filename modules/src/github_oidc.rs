@@ -8,7 +8,31 @@ use serde::{Deserialize, Serialize};
 
 use crate::diagnostics::{Diagnostics, FieldPath};
 use crate::hcl_util::{string, strings, traversal, var};
-use crate::module::{Module, Output, ProviderRequirement, RenderError, RenderedModule, StackContext, Variable};
+use crate::module::{
+    Contributions, Module, Output, ProviderRequirement, RenderError, RenderedModule, StackContext, Variable,
+};
+
+/// Repository variables the generated workflows read, each set from one root Terraform output.
+/// The identity modules declare them ([`Module::contribute`]); the workflows use these names.
+///
+/// GitHub reserves the `GITHUB_` prefix for variable names, so the names are not simply the
+/// upper-cased outputs.
+pub mod variables {
+    /// Client id of the push identity (`azure/login`).
+    pub const AZURE_CLIENT_ID: &str = "AZURE_CLIENT_ID";
+    /// Tenant id for both identities.
+    pub const AZURE_TENANT_ID: &str = "AZURE_TENANT_ID";
+    /// Subscription id for both identities.
+    pub const AZURE_SUBSCRIPTION_ID: &str = "AZURE_SUBSCRIPTION_ID";
+    /// Registry name for `az acr login`.
+    pub const ACR_NAME: &str = "ACR_NAME";
+    /// Client id of the deploy identity (push mode).
+    pub const DEPLOY_CLIENT_ID: &str = "DEPLOY_CLIENT_ID";
+    /// Cluster name (push mode).
+    pub const AKS_NAME: &str = "AKS_NAME";
+    /// Resource group of the cluster (push mode).
+    pub const RESOURCE_GROUP_NAME: &str = "RESOURCE_GROUP_NAME";
+}
 
 /// GitHub's OIDC token issuer.
 pub const GITHUB_ISSUER: &str = "https://token.actions.githubusercontent.com";
@@ -206,6 +230,17 @@ impl<'a> GithubOidcModule<'a> {
 impl Module for GithubOidcModule<'_> {
     fn name(&self) -> &str {
         "github_oidc"
+    }
+
+    /// What `azure/login` and `az acr login` need in CI: this identity's ids and the registry it
+    /// may push to.
+    fn contribute(&self, stack: &StackContext) -> Result<Contributions, RenderError> {
+        let own = |output: &str| stack.reference(self.name(), output);
+        Ok(Contributions::new()
+            .repository_variable(variables::AZURE_CLIENT_ID, own("client_id")?)
+            .repository_variable(variables::AZURE_TENANT_ID, own("tenant_id")?)
+            .repository_variable(variables::AZURE_SUBSCRIPTION_ID, own("subscription_id")?)
+            .repository_variable(variables::ACR_NAME, stack.reference("acr", "name")?))
     }
 
     fn validate(&self, at: &FieldPath, diagnostics: &mut Diagnostics) {

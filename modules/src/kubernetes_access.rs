@@ -7,9 +7,10 @@ use serde::{Deserialize, Serialize};
 
 use crate::aks::ClusterAuthentication;
 use crate::diagnostics::{Diagnostics, FieldPath};
+use crate::github_oidc::variables;
 use crate::github_oidc::{Github, federated_identity, identity_outputs, identity_variables};
 use crate::hcl_util::{object, string, template, traversal, var};
-use crate::module::{Module, ProviderRequirement, RenderError, RenderedModule, StackContext, Variable};
+use crate::module::{Contributions, Module, ProviderRequirement, RenderError, RenderedModule, StackContext, Variable};
 use crate::rules;
 
 /// Where and how CI deploys.
@@ -87,6 +88,14 @@ impl<'a> KubernetesAccessModule<'a> {
 impl Module for KubernetesAccessModule<'_> {
     fn name(&self) -> &str {
         "kubernetes_access"
+    }
+
+    /// What the deploy job needs: this identity's client id and the cluster it deploys to.
+    fn contribute(&self, stack: &StackContext) -> Result<Contributions, RenderError> {
+        Ok(Contributions::new()
+            .repository_variable(variables::DEPLOY_CLIENT_ID, stack.reference(self.name(), "client_id")?)
+            .repository_variable(variables::AKS_NAME, stack.reference("aks", "name")?)
+            .repository_variable(variables::RESOURCE_GROUP_NAME, stack.reference("resource_group", "name")?))
     }
 
     fn validate(&self, at: &FieldPath, diagnostics: &mut Diagnostics) {

@@ -9,6 +9,7 @@ pub mod app;
 pub mod argocd;
 pub mod cert_manager;
 pub mod common;
+pub mod contribution;
 pub mod delivery;
 pub mod diagnostics;
 pub mod dns;
@@ -25,7 +26,8 @@ pub mod traefik;
 
 pub use diagnostics::{Diagnostic, Diagnostics, FieldPath, Location};
 pub use module::{
-    BlockComment, Module, Output, ProviderRequirement, RenderError, RenderedModule, StackContext, StackSettings,
-    Variable,
+    BlockComment, ClusterConnection, ClusterCredentials, Contributions, Module, Output, OutputRef, ProviderRequirement,
+    ReadmeStep, RenderError, RenderedModule, RepositoryVariable, StackContext, StackSettings, Variable, WorkflowJob,
+    WorkflowStep,
 };
 pub use spec::StackSpec;

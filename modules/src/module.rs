@@ -1,11 +1,32 @@
 //! The seam every module plugs into, ours and a user's alike.
+//!
+//! A module is a struct that implements [`Module`]. It reaches every artifact through it:
+//!
+//! - **Terraform**: [`Module::render`] returns its child module (`terraform/modules/<name>/`:
+//!   variables, resources, outputs) and the inputs the root passes to it. Outputs of earlier
+//!   modules come from [`StackContext::output`], checked: an output nobody declares is a
+//!   [`RenderError`] naming both modules.
+//! - **Everything else**: [`Module::contribute`] returns [`Contributions`]: environment variables
+//!   of the workload (chart values), repository variables and delivery-workflow steps, README
+//!   steps, files outside `terraform/`, and — from the module that creates the cluster — the
+//!   [`ClusterConnection`] the root's helm and kubernetes providers use. Values known only after
+//!   `terraform apply` travel as [`OutputRef`]s from [`StackContext::reference`], checked the same
+//!   way, and are re-exported as root outputs automatically.
+//! - **Rules**: [`Module::validate`] reports every broken rule at once; **comments** inside the
+//!   child module's blocks come from [`Module::comments`].
+//!
+//! Add a module with `Stack::push`, `insert_before` or `replace` (in `stackgen::generator`); the
+//! generator only assembles. `examples/custom_stack.rs` is a module that touches every artifact.
 
 use std::collections::BTreeMap;
 
 use hcl::{Body, Expression};
 
+pub use crate::contribution::{
+    ClusterConnection, ClusterCredentials, Contributions, OutputRef, ReadmeStep, RepositoryVariable, WorkflowJob,
+    WorkflowStep,
+};
 use crate::diagnostics::{Diagnostics, FieldPath};
-use crate::hcl_util::traversal;
 pub use crate::stack::StackSettings;
 
 /// A piece of the stack that renders to one local Terraform child module
@@ -14,7 +35,8 @@ pub use crate::stack::StackSettings;
 /// Implement it for your own struct and add it to a stack with the same call stackgen uses for its
 /// own modules; the generator only assembles.
 pub trait Module {
-    /// Folder under `terraform/modules/` and the `module "<name>"` label in the root. snake_case.
+    /// Folder under `terraform/modules/`, the `module "<name>"` label in the root and the prefix
+    /// of its root outputs: snake_case (`^[a-z][a-z0-9_]*$`), checked when the stack renders.
     fn name(&self) -> &str;
 
     /// Pushes every rule broken, with field paths below `at`. Never stops at the first.
@@ -30,6 +52,22 @@ pub trait Module {
     fn comments(&self) -> Vec<BlockComment> {
         Vec::new()
     }
+
+    /// What the module adds to the artifacts besides Terraform: the chart's values, the
+    /// workflows, the repository variables, the README, extra files, the cluster connection.
+    /// Called after every module has rendered, so `stack` resolves the outputs of all of them
+    /// (including this module's own). Nothing by default.
+    fn contribute(&self, stack: &StackContext) -> Result<Contributions, RenderError> {
+        let _ = stack;
+        Ok(Contributions::default())
+    }
+}
+
+/// True for snake_case names: a lowercase letter, then lowercase letters, digits and `_`.
+pub fn is_module_name(name: &str) -> bool {
+    let mut chars = name.chars();
+    chars.next().is_some_and(|c| c.is_ascii_lowercase())
+        && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
 }
 
 /// One comment line inside a block of a module's `main.tf`.
@@ -60,7 +98,7 @@ impl BlockComment {
 #[non_exhaustive]
 pub enum RenderError {
     /// A module asked for an output that no earlier module declares.
-    #[error("module `{module}` refers to `module.{target}.{output}`, which no earlier module declares")]
+    #[error("module `{module}` refers to `module.{target}.{output}`, which no module before it declares")]
     UnknownOutput {
         /// The module doing the asking.
         module: String,
@@ -88,6 +126,34 @@ pub enum RenderError {
     /// Two modules share a name.
     #[error("two modules are named `{0}`; module names must be unique")]
     DuplicateModule(String),
+    /// A module name is not snake_case, so it cannot be a folder, a module label and an output
+    /// prefix at once.
+    #[error("module name `{0}` is not snake_case (a lowercase letter, then lowercase letters, digits and `_`)")]
+    InvalidName(String),
+    /// Two modules both provide the cluster connection.
+    #[error("modules `{first}` and `{second}` both provide the cluster connection; only one may")]
+    TwoClusters {
+        /// The module that provided it first.
+        first: String,
+        /// The other one.
+        second: String,
+    },
+    /// A module uses the helm or kubernetes provider but no module provides the cluster.
+    #[error("module `{module}` uses the {provider} provider, but no module provides the cluster connection")]
+    NoCluster {
+        /// The module using the provider.
+        module: String,
+        /// `helm` or `kubernetes`.
+        provider: String,
+    },
+    /// A workflow reads a repository variable no module declares.
+    #[error("{used_by} reads `vars.{variable}`, which no module declares as a repository variable")]
+    UnknownRepositoryVariable {
+        /// The variable.
+        variable: String,
+        /// What reads it: a workflow file, or a step a module added.
+        used_by: String,
+    },
     /// A module produced something invalid.
     #[error("module `{module}`: {message}")]
     Invalid {
@@ -301,10 +367,22 @@ impl StackContext {
         self.declared.contains_key(module)
     }
 
+    /// The module rendering or contributing now.
+    pub fn current(&self) -> &str {
+        &self.current
+    }
+
     /// `module.<module>.<output>`, checked: fails when no earlier module declares that output.
     pub fn output(&self, module: &str, output: &str) -> Result<Expression, RenderError> {
+        self.reference(module, output).map(|r| r.expression())
+    }
+
+    /// A typed reference to `module`'s `output`, checked: fails with [`RenderError::UnknownOutput`]
+    /// naming both modules when `module` does not declare it (while rendering Terraform, only
+    /// modules before the current one count).
+    pub fn reference(&self, module: &str, output: &str) -> Result<OutputRef, RenderError> {
         match self.declared.get(module) {
-            Some(outputs) if outputs.iter().any(|o| o == output) => Ok(traversal("module", [module, output])),
+            Some(outputs) if outputs.iter().any(|o| o == output) => Ok(OutputRef::new(module, output)),
             _ => Err(RenderError::UnknownOutput {
                 module: self.current.clone(),
                 target: module.to_owned(),

@@ -10,7 +10,7 @@ pub mod values;
 pub mod yaml;
 
 use serde::Serialize;
-use stackgen_modules::StackSpec;
+use stackgen_modules::{Contributions, RenderError, StackSpec};
 
 use crate::file_tree::FileTree;
 use crate::generated::GenerateError;
@@ -36,13 +36,15 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("templates/tests/test-connection.yaml", include_str!("templates/tests/test-connection.yaml")),
 ];
 
-/// The chart's files, under `charts/<app.name>/`.
+/// The chart's files, under `charts/<app.name>/`, with the workload environment the modules
+/// contribute in `values.yaml`.
 ///
 /// # Errors
-/// Only on a bug: a value that cannot be serialized or a bad path.
-pub fn render(spec: &StackSpec) -> Result<FileTree, GenerateError> {
+/// [`RenderError::Invalid`] when a module sets an environment variable that is already set;
+/// otherwise only on a bug: a value that cannot be serialized or a bad path.
+pub fn render(spec: &StackSpec, contributions: &Contributions) -> Result<FileTree, GenerateError> {
     let mut chart = FileTree::new();
-    for (path, contents) in chart_files(spec)? {
+    for (path, contents) in chart_files(spec, contributions)? {
         chart.insert(&path, contents)?;
     }
     let mut files = FileTree::new();
@@ -68,10 +70,19 @@ const CLUSTER_ISSUER_CHART: &[(&str, &str)] = &[
 /// The chart's files, path inside the chart → contents, in path order.
 ///
 /// # Errors
-/// Only on a bug: a value that cannot be serialized.
-pub fn chart_files(spec: &StackSpec) -> Result<Vec<(String, String)>, GenerateError> {
+/// As [`render`].
+pub fn chart_files(spec: &StackSpec, contributions: &Contributions) -> Result<Vec<(String, String)>, GenerateError> {
     let name = &spec.app.name;
-    let defaults = ChartValues::from_spec(spec);
+    let mut defaults = ChartValues::from_spec(spec);
+    for (variable, value) in &contributions.workload_env {
+        if variable == "PORT" || defaults.env.insert(variable.clone(), value.clone()).is_some() {
+            return Err(RenderError::Invalid {
+                module: "app".to_owned(),
+                message: format!("the workload's environment variable `{variable}` is set twice"),
+            }
+            .into());
+        }
+    }
     let values = serde_json::to_value(&defaults).map_err(|e| bug("values.yaml", e))?;
     let schema = serde_json::to_value(ChartValues::schema()).map_err(|e| bug("values.schema.json", e))?;
     let mut schema_text = serde_json::to_string_pretty(&schema).map_err(|e| bug("values.schema.json", e))?;

@@ -3,14 +3,11 @@
 //! next to this file (see [`crate::markdown`] for its syntax); this file gathers what it shows.
 
 use serde::Serialize;
-use stackgen_modules::StackSpec;
-use stackgen_modules::aks::ClusterAuthentication;
 use stackgen_modules::delivery::DeployMode;
+use stackgen_modules::{ClusterCredentials, Contributions, RepositoryVariable, StackSpec};
 
 use super::actions::{ALL, TRIVY};
-use super::{
-    NEXT_VERSION_PATH, RepositoryVariable, chart_path, delivery, image_values_file, pull_request, repository_variables,
-};
+use super::{NEXT_VERSION_PATH, chart_path, delivery, image_values_file, pull_request};
 use crate::generated::GenerateError;
 
 /// The README's path in the output.
@@ -25,12 +22,8 @@ pub fn app_url(spec: &StackSpec) -> String {
 }
 
 /// The one-line loop that copies Terraform outputs into repository variables.
-pub fn variables_loop(spec: &StackSpec) -> String {
-    variables_loop_for(&repository_variables(spec), &spec.github.repo)
-}
-
-fn variables_loop_for(variables: &[RepositoryVariable], repo: &str) -> String {
-    let pairs: Vec<String> = variables.iter().map(|v| format!("{}={}", v.name, v.output)).collect();
+pub fn variables_loop(variables: &[RepositoryVariable], repo: &str) -> String {
+    let pairs: Vec<String> = variables.iter().map(|v| format!("{}={}", v.name, v.value.root_output())).collect();
     format!(
         "for pair in {}; do gh variable set \"${{pair%%=*}}\" --repo {repo} --body \"$(terraform -chdir=terraform output -raw \"${{pair#*=}}\")\"; done",
         pairs.join(" "),
@@ -39,10 +32,10 @@ fn variables_loop_for(variables: &[RepositoryVariable], repo: &str) -> String {
 
 /// A numbered setup step a module adds after "Create the infrastructure".
 #[derive(Debug, Serialize)]
-struct Step {
-    title: String,
+struct Step<'a> {
+    title: &'a str,
     /// Markdown, without a trailing newline.
-    body: String,
+    body: &'a str,
 }
 
 #[derive(Debug, Serialize)]
@@ -55,7 +48,7 @@ struct Backend<'a> {
 #[derive(Debug, Serialize)]
 struct Variable<'a> {
     name: &'a str,
-    output: &'a str,
+    output: String,
 }
 
 #[derive(Debug, Serialize)]
@@ -82,7 +75,7 @@ struct Context<'a> {
     pull_request_path: &'static str,
     application_path: &'static str,
     backend: Option<Backend<'a>>,
-    module_steps: Vec<Step>,
+    module_steps: Vec<Step<'a>>,
     variables_loop: String,
     variables: Vec<Variable<'a>>,
     environment: Option<&'a str>,
@@ -91,8 +84,8 @@ struct Context<'a> {
     image_values_file: String,
     workload_namespace: &'a str,
     argocd_namespace: &'a str,
-    resource_group_output: &'a str,
-    cluster_name_output: &'a str,
+    resource_group_output: String,
+    cluster_name_output: String,
     app_url: String,
     /// The app host's certificate (cert-manager's Certificate, named like its Secret), with TLS on.
     certificate: Option<String>,
@@ -106,9 +99,23 @@ struct Context<'a> {
 /// Renders the README.
 ///
 /// # Errors
-/// Only on a bug in the template.
-pub fn render(spec: &StackSpec) -> Result<String, GenerateError> {
-    let variables = repository_variables(spec);
+/// [`GenerateError::Render`] in gitops mode without a cluster (the Argo CD step needs its name);
+/// otherwise only on a bug in the template.
+pub fn render(spec: &StackSpec, contributions: &Contributions) -> Result<String, GenerateError> {
+    let gitops = spec.delivery.mode == DeployMode::Gitops;
+    let cluster = contributions.cluster.as_ref();
+    let (resource_group_output, cluster_name_output) = match cluster {
+        Some(cluster) => (cluster.resource_group.root_output(), cluster.name.root_output()),
+        None if gitops => {
+            return Err(stackgen_modules::RenderError::NoCluster {
+                module: "argocd".to_owned(),
+                provider: "helm".to_owned(),
+            }
+            .into());
+        }
+        None => (String::new(), String::new()),
+    };
+    let variables = &contributions.repository_variables;
     let context = Context {
         header: crate::hclfmt::GENERATED_HEADER,
         stack: &spec.stack.name,
@@ -117,8 +124,8 @@ pub fn render(spec: &StackSpec) -> Result<String, GenerateError> {
         branch: &spec.github.branch,
         location: &spec.stack.location,
         spec_file: &spec.delivery.spec_file,
-        gitops: spec.delivery.mode == DeployMode::Gitops,
-        entra: spec.aks.authentication == ClusterAuthentication::EntraId,
+        gitops,
+        entra: cluster.is_some_and(|c| c.credentials == ClusterCredentials::AzureCli),
         chart_path: chart_path(spec),
         delivery_path: delivery::PATH,
         pull_request_path: pull_request::PATH,
@@ -128,22 +135,16 @@ pub fn render(spec: &StackSpec) -> Result<String, GenerateError> {
             storage_account_name: &b.storage_account_name,
             container_name: &b.container_name,
         }),
-        module_steps: vec![Step {
-            title: "Delegate the DNS zone".to_owned(),
-            body: format!(
-                "Point the `{}` zone's NS records at your registrar to these name servers:\n\n```sh\nterraform -chdir=terraform output dns_name_servers\n```",
-                spec.dns.hosted_zone_name
-            ),
-        }],
-        variables_loop: variables_loop_for(&variables, &spec.github.repo),
-        variables: variables.iter().map(|v| Variable { name: v.name, output: v.output }).collect(),
+        module_steps: contributions.readme_steps.iter().map(|s| Step { title: &s.title, body: &s.body }).collect(),
+        variables_loop: variables_loop(variables, &spec.github.repo),
+        variables: variables.iter().map(|v| Variable { name: &v.name, output: v.value.root_output() }).collect(),
         environment: spec.github.environment.as_deref(),
         emails: spec.delivery.notify.emails.iter().map(|e| format!("`{e}`")).collect::<Vec<_>>().join(", "),
         image_values_file: image_values_file(spec),
         workload_namespace: spec.namespace(),
         argocd_namespace: &spec.delivery.argocd.namespace,
-        resource_group_output: "resource_group_name",
-        cluster_name_output: "aks_name",
+        resource_group_output,
+        cluster_name_output,
         app_url: app_url(spec),
         certificate: spec.tls.settings().map(|_| crate::chart::values::tls_secret_name(spec)),
         host: &spec.app.host,
