@@ -160,3 +160,57 @@ fn usage_errors_have_their_own_exit_code() {
     let output = common::stackgen(&common::repo_root(), &["generate", "--check", "--force"]);
     assert_eq!(output.status.code(), Some(2), "--check and --force conflict");
 }
+
+#[test]
+fn init_writes_the_commented_default_spec_and_its_schema_and_never_overwrites() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let output = common::stackgen(dir.path(), &["init", "new"]);
+    assert_eq!(output.status.code(), Some(0), "{:?}", common::text(&output));
+    let spec = std::fs::read_to_string(dir.path().join("new/stackgen.yaml")).expect("stackgen.yaml");
+    assert_eq!(spec, std::fs::read_to_string(common::repo_root().join("examples/default.yaml")).expect("default"));
+    assert!(spec.starts_with("# yaml-language-server: $schema=./stackgen.schema.json\n# "), "{spec}");
+    let schema = std::fs::read_to_string(dir.path().join("new/stackgen.schema.json")).expect("schema");
+    assert_eq!(schema, std::fs::read_to_string(common::repo_root().join("examples/stackgen.schema.json")).expect("s"));
+
+    std::fs::write(dir.path().join("new/stackgen.yaml"), "# mine\n").expect("write");
+    std::fs::remove_file(dir.path().join("new/stackgen.schema.json")).expect("rm");
+    let again = common::stackgen(dir.path(), &["init", "new"]);
+    let (_, stderr) = common::text(&again);
+    assert_eq!(again.status.code(), Some(HAND_EDITED), "{stderr}");
+    assert!(stderr.contains("stackgen.yaml") && stderr.contains("never overwrites"), "{stderr}");
+    assert_eq!(std::fs::read_to_string(dir.path().join("new/stackgen.yaml")).expect("read"), "# mine\n");
+    assert!(!dir.path().join("new/stackgen.schema.json").exists(), "nothing is written when one file exists");
+}
+
+#[test]
+fn generate_without_a_spec_uses_the_folders_stackgen_yaml_and_writes_into_the_folder() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    assert_eq!(common::stackgen(dir.path(), &["init"]).status.code(), Some(0));
+    let spec = dir.path().join("stackgen.yaml");
+    let renamed = std::fs::read_to_string(&spec).expect("read").replace("name: hello", "name: greeter");
+    std::fs::write(&spec, &renamed).expect("write");
+    let output = common::stackgen(dir.path(), &["generate"]);
+    assert_eq!(output.status.code(), Some(0), "{:?}", common::text(&output));
+    assert!(dir.path().join("charts/greeter/Chart.yaml").is_file(), "the folder's spec was used");
+    assert!(dir.path().join("Cargo.toml").is_file() && dir.path().join(".gitignore").is_file());
+    assert!(!dir.path().join("stack").exists());
+    assert_eq!(std::fs::read_to_string(&spec).expect("read"), renamed, "the spec is the user's");
+    let check = common::stackgen(dir.path(), &["generate", "stackgen.yaml", "--out", ".", "--check"]);
+    assert_eq!(check.status.code(), Some(0), "{:?}", common::text(&check));
+}
+
+#[test]
+fn generate_without_any_spec_writes_the_default_spec_into_the_output_once() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    assert_eq!(common::stackgen(dir.path(), &["generate"]).status.code(), Some(0));
+    let seeded = dir.path().join("stack/stackgen.yaml");
+    let default = std::fs::read_to_string(common::repo_root().join("examples/default.yaml")).expect("default");
+    assert_eq!(std::fs::read_to_string(&seeded).expect("seeded spec"), default);
+    std::fs::write(&seeded, format!("{default}# my note\n")).expect("edit");
+    let again = common::stackgen(dir.path(), &["generate"]);
+    assert_eq!(again.status.code(), Some(0), "{:?}", common::text(&again));
+    assert!(std::fs::read_to_string(&seeded).expect("read").ends_with("# my note\n"), "seeded: never overwritten");
+    // The output now answers for itself: its own spec regenerates it byte for byte.
+    let check = common::stackgen(&dir.path().join("stack"), &["generate", "stackgen.yaml", "--out", ".", "--check"]);
+    assert_eq!(check.status.code(), Some(0), "{:?}", common::text(&check));
+}

@@ -74,9 +74,10 @@ fn aks_is_secure_by_default_and_autoscales() {
     assert_eq!(text(attr(admin, "principal_id")), "data.azurerm_client_config.current.object_id");
     let outputs = parse(&generated, "terraform/modules/aks/outputs.tf");
     let host = block(&outputs, "output", &["host"]);
-    assert!(
-        text(attr(host, "depends_on")).contains("azurerm_role_assignment.deployer_cluster_admin"),
-        "providers wait for the role"
+    assert_eq!(
+        text(attr(host, "depends_on")).split_whitespace().collect::<String>(),
+        "[time_sleep.cluster_admin_propagation]",
+        "providers wait for the role to propagate, not only to be created"
     );
 
     let root = parse(&generated, "terraform/main.tf");
@@ -209,4 +210,88 @@ fn variables_and_outputs_are_sorted_and_validated() {
     let terraform = block(&backend, "terraform", &[]);
     let backend = terraform.body().blocks().find(|b| b.identifier() == "backend").expect("remote state");
     assert_eq!(text(attr(backend, "storage_account_name")), "\"shoptfstate\"");
+}
+
+/// Defect 1: role assignments are used before they take effect. Each assignment that the same
+/// apply uses at once has a bounded `time_sleep` keyed to it, and its users wait for the sleep.
+#[test]
+fn role_assignments_propagate_before_their_users_run() {
+    let generated = example("default.yaml");
+    let aks = parse(&generated, "terraform/modules/aks/main.tf");
+    let wait = block(&aks, "resource", &["time_sleep", "cluster_admin_propagation"]);
+    assert_eq!(text(attr(wait, "create_duration")), "\"300s\"", "bounded by the five minutes Azure documents");
+    assert!(
+        text(attr(wait, "triggers")).contains("azurerm_role_assignment.deployer_cluster_admin.id"),
+        "the wait starts after the assignment exists and repeats when it is replaced"
+    );
+    let outputs = parse(&generated, "terraform/modules/aks/outputs.tf");
+    for name in ["host", "cluster_ca_certificate"] {
+        let output = block(&outputs, "output", &[name]);
+        assert!(text(attr(output, "depends_on")).contains("time_sleep.cluster_admin_propagation"), "{name}");
+    }
+
+    let ingress = parse(&generated, "terraform/modules/ingress/main.tf");
+    let wait = block(&ingress, "resource", &["time_sleep", "network_contributor_propagation"]);
+    assert!(text(attr(wait, "triggers")).contains("azurerm_role_assignment.cluster_network.id"));
+    let release = block(&ingress, "resource", &["helm_release", "ingress_nginx"]);
+    assert_eq!(
+        text(attr(release, "depends_on")).split_whitespace().collect::<String>(),
+        "[time_sleep.network_contributor_propagation]"
+    );
+    let terraform = parse(&generated, "terraform/terraform.tf");
+    let required = text(attr(
+        block(&terraform, "terraform", &[])
+            .body()
+            .blocks()
+            .find(|b| b.identifier() == "required_providers")
+            .expect("providers"),
+        "time",
+    ));
+    assert!(required.contains("hashicorp/time"), "{required}");
+}
+
+/// Defect 2: the cloud provider lists the public IPs of the group named by the
+/// `azure-load-balancer-resource-group` annotation, so Network Contributor is scoped to a group
+/// holding only the ingress IP, and the annotation names that group.
+#[test]
+fn the_ingress_ip_lives_in_its_own_group_where_the_cluster_may_list_it() {
+    let generated = example("default.yaml");
+    let ingress = parse(&generated, "terraform/modules/ingress/main.tf");
+    block(&ingress, "resource", &["azurerm_resource_group", "ingress_ip"]);
+    let ip = block(&ingress, "resource", &["azurerm_public_ip", "ingress"]);
+    assert_eq!(text(attr(ip, "resource_group_name")), "azurerm_resource_group.ingress_ip.name");
+    let join = block(&ingress, "resource", &["azurerm_role_assignment", "cluster_network"]);
+    assert_eq!(text(attr(join, "scope")), "azurerm_resource_group.ingress_ip.id");
+    assert_eq!(text(attr(join, "role_definition_name")), "\"Network Contributor\"");
+    let values = text(attr(block(&ingress, "resource", &["helm_release", "ingress_nginx"]), "values"));
+    assert!(
+        values.contains(
+            "\"service.beta.kubernetes.io/azure-load-balancer-resource-group\" = azurerm_resource_group.ingress_ip.name"
+        ),
+        "{values}"
+    );
+    let root = parse(&generated, "terraform/main.tf");
+    assert_eq!(
+        text(attr(block(&root, "module", &["ingress"]), "ip_resource_group_name")),
+        "\"rg-${local.name}-ingress\""
+    );
+}
+
+/// Defect 4: an empty `api_server_access_profile {}` diffs on every plan; the block is dynamic
+/// and present only when ranges are given.
+#[test]
+fn the_api_server_access_profile_is_emitted_only_with_ranges() {
+    let generated = example("default.yaml");
+    let main = parse(&generated, "terraform/modules/aks/main.tf");
+    let cluster = block(&main, "resource", &["azurerm_kubernetes_cluster", "this"]);
+    assert!(nested(cluster, "api_server_access_profile").is_none(), "no static (possibly empty) block");
+    let dynamic = cluster
+        .body()
+        .blocks()
+        .find(|b| b.identifier() == "dynamic" && b.labels()[0].as_str() == "api_server_access_profile")
+        .expect("a dynamic access profile");
+    assert_eq!(
+        text(attr(dynamic, "for_each")),
+        "length(var.api_server_authorized_ip_ranges) > 0 ? [var.api_server_authorized_ip_ranges] : []"
+    );
 }

@@ -1,4 +1,4 @@
-//! The `stackgen` command line: `generate`, `validate`, `schema`.
+//! The `stackgen` command line: `init`, `generate`, `validate`, `schema`.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -11,6 +11,9 @@ use crate::generated::GenerateError;
 use crate::load::{Format, Loaded, load_str, locate_all};
 /// Moved to [`crate::spec_file`]; kept here so existing callers still build.
 pub use crate::spec_file::{DEFAULT_SPEC, parse_and_validate};
+
+/// The spec `stackgen init` writes and `stackgen generate` picks up from the current folder.
+pub const SPEC_FILE_NAME: &str = "stackgen.yaml";
 
 /// Exit codes, distinct for every kind of outcome.
 pub mod exit {
@@ -41,13 +44,22 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Start a stack: write a commented stackgen.yaml (the default stack) and its
+    /// stackgen.schema.json into a folder, refusing to overwrite either.
+    Init {
+        /// Folder to write into (created if missing).
+        #[arg(default_value = ".")]
+        dir: PathBuf,
+    },
     /// Generate the stack into a folder (atomically, never overwriting hand edits).
     Generate {
-        /// Spec file (.yaml/.yml, .toml or .json); the embedded default stack when omitted.
+        /// Spec file (.yaml/.yml, .toml or .json). When omitted: ./stackgen.yaml if there is
+        /// one (generating into the current folder by default), else the embedded default stack
+        /// (whose spec is then written into the output as stackgen.yaml, once).
         spec: Option<PathBuf>,
-        /// Output folder.
-        #[arg(long, short, default_value = "stack")]
-        out: PathBuf,
+        /// Output folder [default: `.` for ./stackgen.yaml, else `stack`].
+        #[arg(long, short)]
+        out: Option<PathBuf>,
         /// Write nothing; exit 3 with a unified diff when the folder is out of date.
         #[arg(long, conflicts_with = "force")]
         check: bool,
@@ -93,14 +105,29 @@ fn run(command: Command) -> u8 {
             }
             Err(code) => code,
         },
+        Command::Init { dir } => init(&dir),
         Command::Generate { spec, out, check, force } => {
+            let picked_up = spec.is_none() && Path::new(SPEC_FILE_NAME).is_file();
+            let spec = if picked_up { Some(PathBuf::from(SPEC_FILE_NAME)) } else { spec };
+            let out = out.unwrap_or_else(|| PathBuf::from(if picked_up { "." } else { "stack" }));
             let loaded = match load_spec(spec.as_deref()) {
                 Ok(loaded) => loaded,
                 Err(code) => return code,
             };
             // `generate` checks every rule; the spec is validated once, here.
             let generated = match generate(&loaded.value) {
-                Ok(generated) => generated,
+                Ok(mut generated) => {
+                    // The embedded default has no file of its own: the output gets it, once, so
+                    // the repository has the spec its pull-request gate checks against.
+                    if spec.is_none()
+                        && let Err(error) =
+                            generated.files.insert_seeded(&loaded.value.delivery.spec_file, DEFAULT_SPEC)
+                    {
+                        eprintln!("error: internal: {error}");
+                        return exit::INTERNAL;
+                    }
+                    generated
+                }
                 Err(GenerateError::Invalid(mut diagnostics)) => {
                     return located(&mut diagnostics, &loaded, spec.as_deref()).err().unwrap_or(exit::INVALID_SPEC);
                 }
@@ -202,6 +229,46 @@ fn report(name: &str, diagnostics: &Diagnostics) {
 
 /// The spec's JSON Schema, pretty-printed.
 pub fn schema_json() -> String {
-    let schema = schemars::schema_for!(StackSpec);
-    serde_json::to_string_pretty(&schema).unwrap_or_default()
+    crate::repository::schema_json()
+}
+
+/// `stackgen init DIR`: the default stack as `DIR/stackgen.yaml` and its schema beside it. Writes
+/// nothing when either exists.
+fn init(dir: &Path) -> u8 {
+    let files = [
+        (dir.join(SPEC_FILE_NAME), DEFAULT_SPEC.to_owned()),
+        (dir.join(crate::repository::SCHEMA_PATH), format!("{}\n", schema_json())),
+    ];
+    let existing: Vec<String> = files
+        .iter()
+        .filter(|(path, _)| path.symlink_metadata().is_ok())
+        .map(|(p, _)| p.display().to_string())
+        .collect();
+    if !existing.is_empty() {
+        eprintln!("error: {} already exist(s); stackgen init never overwrites a file", existing.join(" and "));
+        return exit::HAND_EDITED;
+    }
+    if let Err(error) = std::fs::create_dir_all(dir) {
+        eprintln!("error: cannot create {}: {error}", dir.display());
+        return exit::INTERNAL;
+    }
+    for (path, text) in &files {
+        // create_new: a file that appeared since the check above is still not overwritten.
+        let written = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(path)
+            .and_then(|mut file| std::io::Write::write_all(&mut file, text.as_bytes()));
+        if let Err(error) = written {
+            eprintln!("error: cannot write {}: {error}", path.display());
+            return exit::INTERNAL;
+        }
+        println!("wrote {}", path.display());
+    }
+    println!(
+        "next: edit {} (names, region, GitHub repository), then run `stackgen generate` in {}",
+        SPEC_FILE_NAME,
+        dir.display()
+    );
+    exit::OK
 }

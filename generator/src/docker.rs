@@ -1,5 +1,7 @@
-//! The workload's container image recipe: the service's own Dockerfile, embedded so there is one
-//! source of truth.
+//! The workload's container image recipe: the starter service's own Dockerfile (stackgen's
+//! `service/Dockerfile`, copied into this crate by `scripts/sync-starter` and checked equal by a
+//! test), and the `.dockerignore` for its build context, the repository root. A spec with its
+//! own `source.dockerfile` gets neither.
 
 use stackgen_modules::StackSpec;
 
@@ -7,8 +9,36 @@ use crate::file_tree::FileTree;
 use crate::generated::GenerateError;
 use crate::hclfmt::GENERATED_HEADER;
 
-/// `service/Dockerfile` of this repository, byte for byte.
-pub const SERVICE_DOCKERFILE: &str = include_str!("../../service/Dockerfile");
+/// `service/Dockerfile` of stackgen's repository, byte for byte.
+pub const SERVICE_DOCKERFILE: &str = include_str!("../assets/Dockerfile");
+
+/// The ignore file's path: the root, since the build context is the repository root. (The legacy
+/// builder only reads a root `.dockerignore`, BuildKit also `<Dockerfile>.dockerignore`; a root
+/// file serves both.)
+pub const DOCKERIGNORE_PATH: &str = ".dockerignore";
+
+/// What the image build does not need from the repository root. Cargo needs the workspace
+/// manifests, the lock file and the crates' sources; everything else is left out, above all
+/// Terraform's state (secrets) and working data (hundreds of MB of providers) and the git
+/// history (a `fetch-depth: 0` checkout). Crates you add to the workspace are included unless
+/// they sit in one of these folders.
+pub const DOCKERIGNORE: &str = "\
+.git/
+.github/
+.stackgen/
+**/target/
+terraform/
+**/.terraform/
+**/*.tfstate
+**/*.tfstate.*
+charts/
+argocd/
+README.md
+stackgen.yaml
+stackgen.schema.json
+stackgen-check.txt
+generated.diff
+";
 
 /// The Dockerfile with the generated-file header. Parser directives (`# syntax=…`) only count
 /// before any other line, so the header goes right after them.
@@ -24,13 +54,20 @@ pub fn dockerfile() -> String {
     format!("{head}# {GENERATED_HEADER}\n{tail}")
 }
 
-/// `Dockerfile`.
+/// The Dockerfile's path in the output.
+pub const DOCKERFILE_PATH: &str = "Dockerfile";
+
+/// `Dockerfile` and `.dockerignore` for the starter service; nothing for a spec with its own
+/// `source.dockerfile`.
 ///
 /// # Errors
-/// Never in practice; the path is fixed.
-pub fn render(_spec: &StackSpec) -> Result<FileTree, GenerateError> {
+/// Never in practice; the paths are fixed.
+pub fn render(spec: &StackSpec) -> Result<FileTree, GenerateError> {
     let mut files = FileTree::new();
-    files.insert("Dockerfile", dockerfile().into_bytes())?;
+    if spec.source.is_starter() {
+        files.insert(DOCKERFILE_PATH, dockerfile().into_bytes())?;
+        files.insert(DOCKERIGNORE_PATH, crate::hclfmt::with_header("#", DOCKERIGNORE))?;
+    }
     Ok(files)
 }
 

@@ -41,6 +41,8 @@ pub fn generate_with<'a>(
     generated.merge_files(crate::chart::render(spec, &contributions)?)?;
     generated.merge_files(crate::pipeline::render(spec, &contributions)?)?;
     generated.merge_files(crate::docker::render(spec)?)?;
+    generated.merge_files(crate::starter::render(spec)?)?;
+    generated.merge_files(crate::repository::render(spec)?)?;
     let mut extra = FileTree::new();
     for (path, contents) in &contributions.files {
         extra.insert(path, contents.clone())?;

@@ -1,5 +1,5 @@
 //! What a generation produces and why it can fail, shared by every renderer. A leaf: it imports
-//! no renderer, so renderers and the assembler ([`crate::generate`]) all depend on it and never on
+//! no renderer, so the renderers and the assembler (`generate`) all depend on it and never on
 //! each other.
 
 use stackgen_modules::{Diagnostics, RenderError, RepositoryVariable};

@@ -15,8 +15,10 @@ pub mod hclfmt;
 pub mod load;
 pub mod markdown;
 pub mod pipeline;
+pub mod repository;
 pub mod spec_file;
 pub mod stack;
+pub mod starter;
 pub mod terraform;
 pub mod writer;
 

@@ -5,8 +5,10 @@ use stackgen_modules::{Diagnostics, StackSpec};
 
 use crate::load::{Format, load_str, locate_all};
 
-/// The default stack, embedded: shaped like the original deployment.
-pub const DEFAULT_SPEC: &str = include_str!("../../examples/default.yaml");
+/// The default stack, embedded: shaped like the original deployment. A copy of
+/// `examples/default.yaml` inside this crate, so it packages (`scripts/sync-starter`; a test
+/// checks it is equal).
+pub const DEFAULT_SPEC: &str = include_str!("../assets/default.yaml");
 
 /// Parses `text` and checks every rule; all problems come back at once, located in the text.
 ///

@@ -6,12 +6,72 @@ use serde::{Deserialize, Serialize};
 
 use crate::common::{placement_attributes, placement_inputs, placement_variables};
 use crate::diagnostics::{Diagnostics, FieldPath};
-use crate::hcl_util::{Step, call, matches_regex, string, strings, traversal, traversal_steps, var};
+use crate::hcl_util::{Step, call, string, strings, traversal, traversal_steps, var};
 use crate::module::{
     BlockComment, ClusterConnection, ClusterCredentials, Contributions, Module, Output, ProviderRequirement,
     RenderError, RenderedModule, StackContext, Variable,
 };
-use crate::rules;
+use crate::rules::{self, OneOf, Range, Rule};
+
+/// The cluster name, which is also its `dns_prefix`: Azure limits the prefix to 54 characters
+/// (the cluster name alone could have 63).
+pub const CLUSTER_NAME: Rule = Rule::new(
+    "aks-cluster-name",
+    "^[a-z][a-z0-9-]{1,52}[a-z0-9]$",
+    "3–54 lowercase letters, digits or hyphens, starting with a letter and ending with a letter or digit (it is also the DNS prefix, which Azure limits to 54 characters)",
+);
+
+/// A pinned Kubernetes minor version. The patch is left to the `patch` upgrade channel: a pinned
+/// patch would be upgraded by AKS and every later plan would try to downgrade it.
+pub const KUBERNETES_VERSION: Rule = Rule::new(
+    "kubernetes-version",
+    r"^[1-9][0-9]*\.(0|[1-9][0-9]*)$",
+    "MAJOR.MINOR such as \"1.33\" (the patch upgrade channel keeps the patch current)",
+);
+
+/// Node counts of the default pool (and the autoscaler's bounds).
+pub const NODE_COUNT: Range = Range::new(1, 1000);
+/// Pods per node (Azure CNI overlay allows up to 250).
+pub const MAX_PODS: Range = Range::new(50, 250);
+/// OS disk size in GB.
+pub const OS_DISK_SIZE_GB: Range = Range::new(30, 2048);
+/// The control plane tiers.
+pub const SKU_TIERS: OneOf = OneOf(&["Free", "Standard", "Premium"]);
+/// The automatic upgrade channels.
+pub const UPGRADE_CHANNELS: OneOf = OneOf(&["patch", "stable", "rapid", "node-image"]);
+/// The network policy engines.
+pub const NETWORK_POLICIES: OneOf = OneOf(&["azure", "calico", "cilium"]);
+
+/// The rule across `kubernetes_version` and `automatic_upgrade_channel`, as
+/// `Azure/terraform-azurerm-aks` enforces it with a precondition: a pinned version only with the
+/// `patch` channel (which keeps the pinned minor and moves its patch); `stable`, `rapid` and
+/// `node-image` with no version at all. Under `stable` a pinned version is upgraded by AKS and
+/// every later plan tries to downgrade it.
+#[derive(Debug, Clone, Copy)]
+pub struct VersionChannel;
+
+impl VersionChannel {
+    /// The rule's name in diagnostics.
+    pub const ID: &'static str = "version-channel";
+
+    /// The Rust check.
+    pub fn check(version: Option<&str>, channel: &str) -> bool {
+        version.is_none() || channel == UpgradeChannel::Patch.as_str()
+    }
+
+    /// The HCL condition over the two inputs, true exactly when [`VersionChannel::check`] is.
+    pub fn hcl_condition(version: Expression, channel: Expression) -> Expression {
+        use hcl::expr::BinaryOperator::{Eq, Or};
+        crate::hcl_util::binary(
+            crate::hcl_util::binary(version, Eq, Expression::Null),
+            Or,
+            crate::hcl_util::binary(channel, Eq, string(UpgradeChannel::Patch.as_str())),
+        )
+    }
+
+    /// Terraform's error message, naming both inputs.
+    pub const ERROR_MESSAGE: &'static str = "A pinned kubernetes_version needs automatic_upgrade_channel = \"patch\" (the pinned minor keeps its latest patch); with stable, rapid or node-image set kubernetes_version = null, or AKS upgrades the version and every later plan tries to downgrade it.";
+}
 
 /// The AKS cluster.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
@@ -38,7 +98,8 @@ pub struct Aks {
     /// Pods per node; set explicitly (Azure CNI overlay allows up to 250).
     #[serde(default = "default_max_pods")]
     pub default_node_pool_max_pods: u32,
-    /// Kubernetes version (`1.33` or `1.33.2`); omit for the region's default.
+    /// Kubernetes minor version (`1.33`), kept current by the `patch` upgrade channel (the only
+    /// channel a pinned version works with); omit for the region's default.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub kubernetes_version: Option<String>,
     /// Control plane tier: `Standard` carries the uptime SLA.
@@ -142,7 +203,8 @@ pub enum UpgradeChannel {
 }
 
 impl UpgradeChannel {
-    fn as_str(self) -> &'static str {
+    /// The channel's name in Terraform.
+    pub fn as_str(self) -> &'static str {
         match self {
             Self::Patch => "patch",
             Self::Stable => "stable",
@@ -204,11 +266,11 @@ impl Aks {
             );
         }
         let count = self.default_node_pool_node_count;
-        diagnostics.check_range(at.key("default_node_pool_node_count"), count, 1, 1000);
+        NODE_COUNT.check_at(count, &at.key("default_node_pool_node_count"), diagnostics);
         if self.autoscaling() {
             let (min, max) = (self.default_node_pool_node_min_count, self.default_node_pool_node_max_count);
-            diagnostics.check_range(at.key("default_node_pool_node_min_count"), min, 1, 1000);
-            diagnostics.check_range(at.key("default_node_pool_node_max_count"), max, 1, 1000);
+            NODE_COUNT.check_at(min, &at.key("default_node_pool_node_min_count"), diagnostics);
+            NODE_COUNT.check_at(max, &at.key("default_node_pool_node_max_count"), diagnostics);
             if max < count {
                 diagnostics.push(
                     at.key("default_node_pool_node_max_count"),
@@ -224,24 +286,26 @@ impl Aks {
                 );
             }
         }
-        diagnostics.check_range(
-            at.key("default_node_pool_disk_size_in_gb"),
+        OS_DISK_SIZE_GB.check_at(
             self.default_node_pool_disk_size_in_gb,
-            30,
-            2048,
+            &at.key("default_node_pool_disk_size_in_gb"),
+            diagnostics,
         );
-        diagnostics.check_range(at.key("default_node_pool_max_pods"), self.default_node_pool_max_pods, 50, 250);
+        MAX_PODS.check_at(self.default_node_pool_max_pods, &at.key("default_node_pool_max_pods"), diagnostics);
         if let Some(version) = &self.kubernetes_version {
-            let parts: Vec<&str> = version.split('.').collect();
-            let ok = (2..=3).contains(&parts.len())
-                && parts.iter().all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_digit()));
-            if !ok {
-                diagnostics.push(
+            KUBERNETES_VERSION.check_at(version, &at.key("kubernetes_version"), diagnostics);
+        }
+        let channel = self.automatic_upgrade_channel.as_str();
+        if !VersionChannel::check(self.kubernetes_version.as_deref(), channel) {
+            diagnostics.push(
+                at.key("kubernetes_version"),
+                VersionChannel::ID,
+                format!(
+                    "{} is pinned while {} is {channel:?}: AKS upgrades a pinned version under that channel and every later plan tries to downgrade it; use automatic_upgrade_channel: patch with a pinned MAJOR.MINOR, or remove kubernetes_version",
                     at.key("kubernetes_version"),
-                    "kubernetes-version",
-                    format!("must be MAJOR.MINOR or MAJOR.MINOR.PATCH such as \"1.33\", got {version:?}"),
-                );
-            }
+                    at.key("automatic_upgrade_channel"),
+                ),
+            );
         }
         for (i, group) in self.admin_group_object_ids.iter().enumerate() {
             rules::uuid(group, &at.key("admin_group_object_ids").index(i), diagnostics);
@@ -353,7 +417,25 @@ impl Module for AksModule<'_> {
         if self.spec.authentication == ClusterAuthentication::LocalAccounts {
             comments
                 .push(skip("CKV_AZURE_141", "local accounts kept on purpose: aks.authentication is local_accounts"));
+        } else {
+            let admin = |text: &str| BlockComment::resource("azurerm_role_assignment", "deployer_cluster_admin", text);
+            comments.extend([
+                admin("Whoever the azurerm provider authenticates as gets cluster admin; the helm and kubernetes"),
+                admin("providers log in through kubelogin's azurecli mode, so run Terraform as that same principal"),
+                admin("(`az login`, or azure/login in CI before terraform). Destroy removes the helm releases first:"),
+                admin("they use providers configured from outputs that depend on this assignment."),
+            ]);
+            let wait = |text: &str| BlockComment::resource("time_sleep", PROPAGATION_WAIT, text);
+            comments.extend([
+                wait("Role assignments take up to five minutes to take effect; depends_on orders creation only."),
+                wait("Waits once, on create (and when the assignment is replaced), before providers use the cluster."),
+            ]);
         }
+        comments.push(BlockComment::resource(
+            "azurerm_kubernetes_cluster",
+            "this",
+            "Replacing the cluster (name, dns_prefix) leaves the helm and kubernetes providers without an address at plan time: apply `-target=module.aks` first, then the rest.",
+        ));
         comments
     }
 
@@ -409,10 +491,29 @@ impl Module for AksModule<'_> {
                     .build(),
             );
         }
+        // Only with ranges: an empty `api_server_access_profile {}` shows a diff on every plan
+        // (hashicorp/terraform-provider-azurerm#27119). `dynamic`, so a hand-edited input still works.
         resource = resource
             .add_block(
-                Block::builder("api_server_access_profile")
-                    .add_attribute(("authorized_ip_ranges", var("api_server_authorized_ip_ranges")))
+                Block::builder("dynamic")
+                    .add_label("api_server_access_profile")
+                    .add_attribute((
+                        "for_each",
+                        Expression::from(hcl::expr::Conditional::new(
+                            crate::hcl_util::binary(
+                                call("length", [var("api_server_authorized_ip_ranges")]),
+                                hcl::expr::BinaryOperator::Greater,
+                                Expression::from(0),
+                            ),
+                            Expression::Array(vec![var("api_server_authorized_ip_ranges")]),
+                            Expression::Array(Vec::new()),
+                        )),
+                    ))
+                    .add_block(
+                        Block::builder("content")
+                            .add_attribute(("authorized_ip_ranges", traversal("api_server_access_profile", ["value"])))
+                            .build(),
+                    )
                     .build(),
             )
             .add_block({
@@ -464,13 +565,27 @@ impl Module for AksModule<'_> {
             .add_attribute(("role_definition_name", string("Azure Kubernetes Service RBAC Cluster Admin")))
             .add_attribute(("principal_id", traversal("data", ["azurerm_client_config", "current", "object_id"])))
             .build();
+        // `depends_on` orders creation, not propagation: Azure documents that a new role
+        // assignment can take up to five minutes to take effect, and the helm and kubernetes
+        // providers use this one at once. The wait is bounded, runs once (on create) and shows in
+        // the plan; providers read the cluster's address only through outputs that wait for it.
+        let propagation = Block::builder("resource")
+            .add_label("time_sleep")
+            .add_label(PROPAGATION_WAIT)
+            .add_attribute(("create_duration", string(ROLE_PROPAGATION_WAIT)))
+            .add_attribute((
+                "triggers",
+                crate::hcl_util::object([(
+                    "role_assignment_id",
+                    traversal("azurerm_role_assignment", ["deployer_cluster_admin", "id"]),
+                )]),
+            ))
+            .build();
 
         let mut variables = placement_variables();
         variables.extend([
-            Variable::required("name", "string", "Name of the cluster; also its DNS prefix.").validate(
-                matches_regex("^[a-z][a-z0-9-]{1,61}[a-z0-9]$", var("name")),
-                "The cluster name must be 3-63 lowercase letters, digits or hyphens.",
-            ),
+            Variable::required("name", "string", "Name of the cluster; also its DNS prefix.")
+                .rule(&CLUSTER_NAME, "cluster name"),
             Variable::optional(
                 "vm_size",
                 "string",
@@ -488,54 +603,49 @@ impl Module for AksModule<'_> {
                 "Maximum pods per node.",
                 Expression::from(spec.default_node_pool_max_pods),
             )
-            .validate(between(var("max_pods"), 50, 250), "The max pods must be between 50 and 250."),
+            .range(MAX_PODS, "max pods"),
             Variable::optional(
                 "os_disk_size_gb",
                 "number",
                 "OS disk size of each node, in GB.",
                 Expression::from(spec.default_node_pool_disk_size_in_gb),
             )
-            .validate(between(var("os_disk_size_gb"), 30, 2048), "The OS disk size must be between 30 and 2048 GB."),
+            .range(OS_DISK_SIZE_GB, "OS disk size in GB"),
             Variable::optional(
                 "kubernetes_version",
                 "string",
-                "Kubernetes version; null for the region default.",
+                "Kubernetes minor version (MAJOR.MINOR, patch channel only); null for the region default.",
                 Expression::Null,
+            )
+            .rule(&KUBERNETES_VERSION, "kubernetes version")
+            .validate(
+                VersionChannel::hcl_condition(var("kubernetes_version"), var("automatic_upgrade_channel")),
+                VersionChannel::ERROR_MESSAGE,
             ),
-            Variable::optional("sku_tier", "string", "Control plane tier.", string(spec.sku_tier.as_str())).validate(
-                call("contains", [strings(["Free", "Standard", "Premium"]), var("sku_tier")]),
-                "The SKU tier must be Free, Standard or Premium.",
-            ),
+            Variable::optional("sku_tier", "string", "Control plane tier.", string(spec.sku_tier.as_str()))
+                .one_of(SKU_TIERS, "SKU tier"),
             Variable::optional(
                 "automatic_upgrade_channel",
                 "string",
                 "Automatic upgrade channel.",
                 string(spec.automatic_upgrade_channel.as_str()),
             )
-            .validate(
-                call(
-                    "contains",
-                    [strings(["patch", "stable", "rapid", "node-image"]), var("automatic_upgrade_channel")],
-                ),
-                "The upgrade channel must be patch, stable, rapid or node-image.",
-            ),
+            .one_of(UPGRADE_CHANNELS, "upgrade channel"),
             Variable::optional(
                 "network_policy",
                 "string",
                 "Network policy engine.",
                 string(spec.network_policy.as_str()),
             )
-            .validate(
-                call("contains", [strings(["azure", "calico", "cilium"]), var("network_policy")]),
-                "The network policy must be azure, calico or cilium.",
-            ),
+            .one_of(NETWORK_POLICIES, "network policy"),
             Variable::optional(
                 "api_server_authorized_ip_ranges",
                 "list(string)",
                 "CIDRs allowed to reach the API server; empty allows all.",
                 Expression::Array(Vec::new()),
             )
-            .non_nullable(),
+            .non_nullable()
+            .rule_each(&rules::IPV4_CIDR, "API server authorized IP ranges"),
         ]);
         if spec.autoscaling() {
             variables.push(node_count_variable(
@@ -574,12 +684,13 @@ impl Module for AksModule<'_> {
                     "Entra ID groups whose members are cluster admins.",
                     Expression::Array(Vec::new()),
                 )
-                .non_nullable(),
+                .non_nullable()
+                .rule_each(&rules::UUID, "admin group object IDs"),
             );
         }
 
         let api_ready = |output: Output| {
-            if entra { output.after(traversal("azurerm_role_assignment", ["deployer_cluster_admin"])) } else { output }
+            if entra { output.after(traversal("time_sleep", [PROPAGATION_WAIT])) } else { output }
         };
         let mut outputs = vec![
             Output::new("id", cluster("id"), "Resource ID of the cluster."),
@@ -700,13 +811,18 @@ impl Module for AksModule<'_> {
         }
 
         Ok(RenderedModule {
-            providers: vec![ProviderRequirement::azurerm()],
+            providers: if entra {
+                vec![ProviderRequirement::azurerm(), crate::common::time_provider()]
+            } else {
+                vec![ProviderRequirement::azurerm()]
+            },
             variables,
             main: if entra {
                 Body::builder()
                     .add_block(Block::builder("data").add_label("azurerm_client_config").add_label("current").build())
                     .add_block(resource.build())
                     .add_block(deployer_admin)
+                    .add_block(propagation)
                     .build()
             } else {
                 Body::builder().add_block(resource.build()).build()
@@ -724,8 +840,14 @@ impl Module for AksModule<'_> {
 
 fn node_count_variable(name: &str, description: &str, default: u32) -> Variable {
     Variable::optional(name, "number", description, Expression::from(default))
-        .validate(between(var(name), 1, 1000), &format!("The {} must be between 1 and 1000.", name.replace('_', " ")))
+        .range(NODE_COUNT, &name.replace('_', " "))
 }
+
+/// Label of the `time_sleep` that waits for the deployer's cluster-admin role to propagate.
+pub const PROPAGATION_WAIT: &str = "cluster_admin_propagation";
+
+/// How long to wait for a new role assignment to take effect: the five minutes Azure documents.
+pub const ROLE_PROPAGATION_WAIT: &str = "300s";
 
 /// `value >= min && value <= max`
 pub fn between(value: Expression, min: i64, max: i64) -> Expression {
@@ -734,4 +856,62 @@ pub fn between(value: Expression, min: i64, max: i64) -> Expression {
         crate::hcl_util::binary(value.clone(), GreaterEq, Expression::from(min)),
         crate::hcl_util::binary(value, LessEq, Expression::from(max)),
     ])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn broken(aks: &Aks) -> Vec<String> {
+        let mut d = Diagnostics::new();
+        aks.validate_at(&FieldPath::root().key("aks"), &mut d);
+        d.iter().map(|d| format!("{} [{}]: {}", d.path, d.rule, d.message)).collect()
+    }
+
+    /// Defect 3: a version pinned under the stable channel is refused, naming both fields.
+    #[test]
+    fn a_pinned_version_needs_the_patch_channel() {
+        let stable = Aks {
+            kubernetes_version: Some("1.33".into()),
+            automatic_upgrade_channel: UpgradeChannel::Stable,
+            ..Aks::default()
+        };
+        let found = broken(&stable);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert!(found[0].starts_with("aks.kubernetes_version [version-channel]: "), "{found:?}");
+        assert!(found[0].contains("aks.automatic_upgrade_channel"), "names both fields: {found:?}");
+        assert!(found[0].contains("\"stable\""), "{found:?}");
+
+        let patch = Aks { automatic_upgrade_channel: UpgradeChannel::Patch, ..stable.clone() };
+        assert!(broken(&patch).is_empty());
+        let unpinned = Aks { kubernetes_version: None, ..stable };
+        assert!(broken(&unpinned).is_empty());
+        let patch_pinned = Aks { kubernetes_version: Some("1.33.2".into()), ..patch };
+        assert_eq!(broken(&patch_pinned).len(), 1, "a pinned patch drifts under the patch channel too");
+    }
+
+    #[test]
+    fn the_version_channel_condition_is_a_precondition_on_the_version_variable() {
+        let spec = Aks::default();
+        let rendered = AksModule::new(&spec).render(&fixture_stack()).expect("renders");
+        let version = rendered.variables.iter().find(|v| v.name == "kubernetes_version").expect("variable");
+        let conditions: Vec<String> =
+            version.validations.iter().map(|v| hcl::format::to_string(&v.condition).unwrap_or_default()).collect();
+        assert!(
+            conditions
+                .contains(&"var.kubernetes_version == null || var.automatic_upgrade_channel == \"patch\"".to_owned()),
+            "{conditions:?}"
+        );
+        assert!(version.validations.iter().any(|v| v.error_message.contains("automatic_upgrade_channel")));
+    }
+
+    fn fixture_stack() -> StackContext {
+        let mut stack = StackContext::new(crate::module::StackSettings::default());
+        let group = RenderedModule {
+            outputs: vec![Output::new("location", string("x"), "x."), Output::new("name", string("x"), "x.")],
+            ..RenderedModule::default()
+        };
+        stack.declare(crate::common::RESOURCE_GROUP_MODULE, &group);
+        stack
+    }
 }

@@ -6,7 +6,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::diagnostics::{Diagnostics, FieldPath};
-use crate::hcl_util::{call, matches_regex, object, string, traversal, var};
+use crate::hcl_util::{call, object, string, traversal, var};
 use crate::module::{Module, Output, ProviderRequirement, RenderError, RenderedModule, StackContext, Variable};
 use crate::rules;
 
@@ -41,8 +41,8 @@ impl Default for ArgoCd {
 impl ArgoCd {
     /// Pushes every rule broken.
     pub fn validate_at(&self, at: &FieldPath, diagnostics: &mut Diagnostics) {
-        rules::semver(&self.chart_version, &at.key("chart_version"), diagnostics);
-        rules::kubernetes_name(&self.namespace, &at.key("namespace"), diagnostics);
+        rules::SEMVER.check_at(&self.chart_version, &at.key("chart_version"), diagnostics);
+        rules::KUBERNETES_NAME.check_at(&self.namespace, &at.key("namespace"), diagnostics);
     }
 }
 
@@ -102,20 +102,14 @@ impl Module for ArgoCdModule<'_> {
                     "Pinned argo-cd chart version.",
                     string(self.spec.chart_version.clone()),
                 )
-                .validate(
-                    matches_regex(r"^[0-9]+\.[0-9]+\.[0-9]+$", var("chart_version")),
-                    "The chart version must be pinned as MAJOR.MINOR.PATCH.",
-                ),
+                .rule(&rules::SEMVER, "chart version"),
                 Variable::optional(
                     "namespace",
                     "string",
                     "Namespace Argo CD runs in.",
                     string(self.spec.namespace.clone()),
                 )
-                .validate(
-                    matches_regex("^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$", var("namespace")),
-                    "The namespace must be a Kubernetes name.",
-                ),
+                .rule(&rules::KUBERNETES_NAME, "namespace"),
             ],
             main: Body::builder().add_block(release).build(),
             outputs: vec![

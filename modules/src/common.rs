@@ -3,7 +3,12 @@
 use hcl::Expression;
 
 use crate::hcl_util::{local, var};
-use crate::module::{RenderError, StackContext, Variable};
+use crate::module::{ProviderRequirement, RenderError, StackContext, Variable};
+
+/// `hashicorp/time`, for bounded waits such as role-assignment propagation (`time_sleep`).
+pub fn time_provider() -> ProviderRequirement {
+    ProviderRequirement::hashicorp("time", "~> 0.13")
+}
 
 /// The module every Azure module depends on for its resource group.
 pub const RESOURCE_GROUP_MODULE: &str = "resource_group";

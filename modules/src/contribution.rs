@@ -1,14 +1,15 @@
 //! What a module adds to the artifacts beyond its Terraform child module: workload environment,
 //! repository variables, workflow steps, README steps, files, and the cluster the root's
-//! Kubernetes-facing providers talk to. See [`crate::module::Module::contribute`].
+//! Kubernetes-facing providers talk to. See `Module::contribute` in the `module` module.
 //!
 //! Every value that only exists after `terraform apply` travels as an [`OutputRef`], handed out by
-//! [`crate::module::StackContext::reference`] only for outputs a module really declares, so a
-//! wrong name is a [`crate::module::RenderError`] at generation time, not a dangling reference in
-//! Terraform or an empty variable in CI.
+//! `StackContext::reference` only for outputs a module really declares, so a wrong name is a
+//! [`RenderError`] at generation time, not a dangling reference in Terraform or an empty variable
+//! in CI.
 
 use hcl::Expression;
 
+use crate::error::RenderError;
 use crate::hcl_util::traversal;
 
 /// A checked reference to one output of one module: `module.<module>.<output>` in the root, and
@@ -21,7 +22,7 @@ pub struct OutputRef {
 }
 
 impl OutputRef {
-    /// Only [`crate::module::StackContext::reference`] makes these, after checking the output.
+    /// Only `StackContext::reference` makes these, after checking the output.
     pub(crate) fn new(module: &str, output: &str) -> Self {
         Self { module: module.to_owned(), output: output.to_owned() }
     }
@@ -213,8 +214,8 @@ impl Contributions {
     /// Appends the parts `module` contributed after this one's.
     ///
     /// # Errors
-    /// [`crate::module::RenderError::TwoClusters`]: only one module may provide the cluster.
-    pub fn extend(&mut self, module: &str, other: Contributions) -> Result<(), crate::module::RenderError> {
+    /// [`RenderError::TwoClusters`]: only one module may provide the cluster.
+    pub fn extend(&mut self, module: &str, other: Contributions) -> Result<(), RenderError> {
         let Contributions {
             workload_env,
             repository_variables,
@@ -232,7 +233,7 @@ impl Contributions {
         self.files.extend(files);
         if let Some(cluster) = cluster {
             if let Some(first) = &self.cluster {
-                return Err(crate::module::RenderError::TwoClusters {
+                return Err(RenderError::TwoClusters {
                     first: first.host.module().to_owned(),
                     second: module.to_owned(),
                 });

@@ -24,6 +24,61 @@ pub struct Delivery {
     /// live too). The pull-request gate runs `stackgen generate <spec_file> --check` on it.
     #[serde(default = "default_spec_file")]
     pub spec_file: String,
+    /// Which stackgen the pull-request gate installs to run `generate --check`: always a git
+    /// repository at a fixed commit, never a name looked up in a registry.
+    #[serde(default)]
+    pub stackgen: StackgenInstall,
+}
+
+/// `cargo install --locked --git <git> --rev <rev> stackgen` in the pull-request gate.
+///
+/// Both default to the stackgen that generates the files: its repository, and the commit it was
+/// built from (when it was built from a git checkout; otherwise `rev` is required). Set them to
+/// install from a mirror.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct StackgenInstall {
+    /// `https://` URL of the git repository holding stackgen's source.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub git: Option<String>,
+    /// Full 40-hex commit to build: a tag or branch could be moved, a commit cannot.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rev: Option<String>,
+}
+
+impl StackgenInstall {
+    /// Pushes every rule broken.
+    pub fn validate_at(&self, at: &FieldPath, diagnostics: &mut Diagnostics) {
+        if let Some(git) = &self.git {
+            let rest = git.strip_prefix("https://").unwrap_or_default();
+            let ok = !rest.is_empty()
+                && !rest.starts_with('/')
+                && rest.chars().all(|c| c.is_ascii_alphanumeric() || "._-/~:@".contains(c));
+            if !ok {
+                diagnostics.push(
+                    at.key("git"),
+                    "https-url",
+                    format!("must be an https:// URL of letters, digits and . _ - / ~ : @, got {git:?}"),
+                );
+            }
+        }
+        if let Some(rev) = &self.rev
+            && !is_full_commit(rev)
+        {
+            diagnostics.push(
+                at.key("rev"),
+                "commit-sha",
+                format!(
+                    "must be a full commit SHA (40 lowercase hex digits; a tag or branch can be moved), got {rev:?}"
+                ),
+            );
+        }
+    }
+}
+
+/// 40 lowercase hex digits.
+pub fn is_full_commit(rev: &str) -> bool {
+    rev.len() == 40 && rev.chars().all(|c| c.is_ascii_digit() || ('a'..='f').contains(&c))
 }
 
 fn default_spec_file() -> String {
@@ -37,6 +92,7 @@ impl Default for Delivery {
             notify: Notify::default(),
             argocd: ArgoCd::default(),
             spec_file: default_spec_file(),
+            stackgen: StackgenInstall::default(),
         }
     }
 }
@@ -73,6 +129,7 @@ impl Delivery {
                 );
             }
         }
+        self.stackgen.validate_at(&at.key("stackgen"), diagnostics);
         // The path is written into a workflow and a shell command line: keep it to plain
         // relative paths so no quoting or expression syntax can sneak in.
         let spec_file_ok = !self.spec_file.is_empty()
@@ -133,6 +190,24 @@ mod tests {
         ] {
             delivery.notify.emails = vec![bad.into()];
             assert_eq!(rules(&delivery), ["delivery.notify.emails[0]: email"], "{bad}");
+        }
+    }
+
+    #[test]
+    fn stackgen_is_installed_from_an_https_repository_at_a_full_commit() {
+        let mut delivery = Delivery {
+            stackgen: StackgenInstall {
+                git: Some("https://git.example.org/mirrors/stackgen.git".into()),
+                rev: Some("0123456789abcdef0123456789abcdef01234567".into()),
+            },
+            ..Delivery::default()
+        };
+        assert!(rules(&delivery).is_empty(), "{:?}", rules(&delivery));
+        for (git, rev) in
+            [("git@github.com:x/y.git", "v1.0.0"), ("https://", "0123456789ABCDEF0123456789ABCDEF01234567")]
+        {
+            delivery.stackgen = StackgenInstall { git: Some(git.into()), rev: Some(rev.into()) };
+            assert_eq!(rules(&delivery), ["delivery.stackgen.git: https-url", "delivery.stackgen.rev: commit-sha"]);
         }
     }
 

@@ -69,8 +69,16 @@ impl Dns {
 
     /// Pushes every rule broken.
     pub fn validate_at(&self, at: &FieldPath, diagnostics: &mut Diagnostics) {
+        let at_zone = at;
         rules::dns_name(&self.hosted_zone_name, &at.key("hosted_zone_name"), diagnostics);
-        let mut seen = std::collections::BTreeSet::new();
+        // (name, type) → index of the first entry, and name → index of the first CNAME.
+        let mut seen = std::collections::BTreeMap::new();
+        let mut cnames = std::collections::BTreeMap::new();
+        for (i, sub) in self.subdomains.iter().enumerate() {
+            if sub.record_type == RecordType::Cname {
+                cnames.entry(sub.name.as_str()).or_insert(i);
+            }
+        }
         for (i, sub) in self.subdomains.iter().enumerate() {
             let at = at.key("subdomains").index(i);
             let name_ok = sub.name == "@"
@@ -88,13 +96,30 @@ impl Dns {
                     format!("must be a relative lowercase name such as \"www\" or \"@\", got {:?}", sub.name),
                 );
             }
-            if !seen.insert((sub.name.clone(), sub.record_type)) {
+            if let Some(first) = seen.insert((sub.name.as_str(), sub.record_type), i) {
                 diagnostics.push(
                     at.key("name"),
                     "duplicate-record",
                     format!(
-                        "{:?} {:?} is defined twice; put every value in one entry's records",
-                        sub.name, sub.record_type
+                        "{:?} {:?} is already defined at {}; put every value in one entry's records",
+                        sub.name,
+                        sub.record_type,
+                        at_subdomain(at_zone, first)
+                    ),
+                );
+            }
+            // A CNAME owns its name: no other record (of any type) may share it.
+            if let Some(&cname) = cnames.get(sub.name.as_str())
+                && cname != i
+                && sub.record_type != RecordType::Cname
+            {
+                diagnostics.push(
+                    at.key("name"),
+                    "cname-exclusive",
+                    format!(
+                        "{:?} is a CNAME at {}, and a CNAME cannot share its name with any other record",
+                        sub.name,
+                        at_subdomain(at_zone, cname)
                     ),
                 );
             }
@@ -155,8 +180,9 @@ impl<'a> DnsModule<'a> {
     }
 }
 
-fn record_label(name: &str) -> String {
-    if name == "@" { "apex".to_owned() } else { name.replace(['.', '-', '*'], "_") }
+/// `dns.subdomains[i].name` under `at`.
+fn at_subdomain(at: &FieldPath, index: usize) -> FieldPath {
+    at.key("subdomains").index(index).key("name")
 }
 
 impl Module for DnsModule<'_> {
@@ -232,9 +258,12 @@ impl Module for DnsModule<'_> {
                 RecordType::Cname => ("azurerm_dns_cname_record", "cname_records"),
                 RecordType::Txt => ("azurerm_dns_txt_record", "txt_records"),
             };
+            // Keyed by the record name itself (quoted where it is not an identifier): any
+            // rewriting of names into keys could map two names to one key and lose a record.
+            // Names are unique per type (the `duplicate-record` rule), so the keys are too.
             let mut map = hcl::Object::new();
             for (name, value) in entries {
-                map.insert(crate::hcl_util::object_key(&record_label(name)), value);
+                map.insert(crate::hcl_util::object_key(name), value);
             }
             extra.push((variable, Expression::Object(map)));
             let each = |attr: &str| traversal("each", ["value", attr]);

@@ -7,11 +7,16 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::cert_manager::TlsSettings;
-use crate::common::{placement_attributes, placement_inputs, placement_variables};
+use crate::common::{placement_inputs, placement_variables};
 use crate::diagnostics::{Diagnostics, FieldPath};
 use crate::hcl_util::{call, object, string, template, traversal, var};
-use crate::module::{Module, Output, ProviderRequirement, RenderError, RenderedModule, StackContext, Variable};
-use crate::rules;
+use crate::module::{
+    BlockComment, Module, Output, ProviderRequirement, RenderError, RenderedModule, StackContext, Variable,
+};
+use crate::rules::{self, Range};
+
+/// Controller replicas.
+pub const REPLICAS: Range = Range::new(1, 10);
 
 /// Upstream ingress-nginx is retired; say so every time it is generated.
 pub const NGINX_RETIRED_WARNING: &str = "ingress-nginx is retired upstream (no fixes since March 2026): set `ingress.backend: traefik`, which serves the same Ingress and its nginx annotations, to move with one field";
@@ -93,6 +98,14 @@ impl IngressBackend {
             Self::Traefik => "traefik",
         }
     }
+
+    /// The controller's `helm_release` label (kept `ingress_nginx` for existing stacks' state).
+    fn release_label(self) -> &'static str {
+        match self {
+            Self::Nginx => "ingress_nginx",
+            Self::Traefik => "traefik",
+        }
+    }
 }
 
 impl Ingress {
@@ -113,10 +126,10 @@ impl Ingress {
 
     /// Pushes every rule broken.
     pub fn validate_at(&self, at: &FieldPath, diagnostics: &mut Diagnostics) {
-        rules::semver(self.chart_version(), &at.key("chart_version"), diagnostics);
-        rules::kubernetes_name(self.class_name(), &at.key("ingress_class_name"), diagnostics);
-        rules::kubernetes_name(self.namespace(), &at.key("namespace"), diagnostics);
-        diagnostics.check_range(at.key("replicas"), self.replicas, 1, 10);
+        rules::SEMVER.check_at(self.chart_version(), &at.key("chart_version"), diagnostics);
+        rules::KUBERNETES_NAME.check_at(self.class_name(), &at.key("ingress_class_name"), diagnostics);
+        rules::KUBERNETES_NAME.check_at(self.namespace(), &at.key("namespace"), diagnostics);
+        REPLICAS.check_at(self.replicas, &at.key("replicas"), diagnostics);
     }
 }
 
@@ -150,104 +163,75 @@ impl Module for IngressModule<'_> {
         self.spec.validate_at(at, diagnostics);
     }
 
-    fn render(&self, stack: &StackContext) -> Result<RenderedModule, RenderError> {
-        let mut ip = Block::builder("resource").add_label("azurerm_public_ip").add_label("ingress");
-        ip = ip.add_attribute(("name", var("public_ip_name")));
-        for attribute in placement_attributes() {
-            ip = ip.add_attribute(attribute);
-        }
-        let ip = ip
-            .add_attribute(("allocation_method", string("Static")))
-            .add_attribute(("sku", string("Standard")))
-            .add_attribute(("tags", var("tags")))
-            .build();
-        // The cluster identity creates the load balancer; the IP lives in the stack's resource
-        // group, outside the node resource group, so AKS needs to be allowed to join it.
-        let join = Block::builder("resource")
-            .add_label("azurerm_role_assignment")
-            .add_label("cluster_network")
-            .add_attribute(("scope", traversal("azurerm_public_ip", ["ingress", "id"])))
-            .add_attribute(("role_definition_name", string("Network Contributor")))
-            .add_attribute(("principal_id", var("cluster_identity_principal_id")))
-            .add_attribute(("principal_type", string("ServicePrincipal")))
-            .build();
+    fn comments(&self) -> Vec<BlockComment> {
+        static_ip_comments()
+    }
 
-        let annotations = object([
-            ("service.beta.kubernetes.io/azure-load-balancer-resource-group", var("resource_group_name")),
-            ("service.beta.kubernetes.io/azure-pip-name", traversal("azurerm_public_ip", ["ingress", "name"])),
-            ("service.beta.kubernetes.io/azure-load-balancer-health-probe-request-path", string("/healthz")),
-        ]);
+    fn render(&self, stack: &StackContext) -> Result<RenderedModule, RenderError> {
+        let annotations = object(
+            load_balancer_annotations()
+                .into_iter()
+                .chain([(
+                    "service.beta.kubernetes.io/azure-load-balancer-health-probe-request-path",
+                    string("/healthz"),
+                )])
+                .collect::<Vec<_>>(),
+        );
         let release = match self.spec.backend {
             IngressBackend::Nginx => nginx_release(annotations, self.tls),
             IngressBackend::Traefik => crate::traefik::release(annotations, self.tls),
         };
 
         let mut variables = placement_variables();
+        variables.extend(static_ip_variables());
         variables.extend([
-            Variable::required("public_ip_name", "string", "Name of the ingress controller's static public IP."),
-            Variable::required(
-                "cluster_identity_principal_id",
-                "string",
-                "Principal ID of the cluster identity, allowed to attach the IP.",
-            ),
             Variable::optional(
                 "chart_version",
                 "string",
                 "Pinned chart version of the controller.",
                 string(self.spec.chart_version()),
             )
-            .validate(
-                crate::hcl_util::matches_regex(r"^[0-9]+\.[0-9]+\.[0-9]+$", var("chart_version")),
-                "The chart version must be pinned as MAJOR.MINOR.PATCH.",
-            ),
+            .rule(&rules::SEMVER, "chart version"),
             Variable::optional(
                 "ingress_class_name",
                 "string",
                 "Ingress class the controller serves.",
                 string(self.spec.class_name()),
-            ),
-            Variable::optional("namespace", "string", "Namespace of the controller.", string(self.spec.namespace())),
+            )
+            .rule(&rules::KUBERNETES_NAME, "ingress class name"),
+            Variable::optional("namespace", "string", "Namespace of the controller.", string(self.spec.namespace()))
+                .rule(&rules::KUBERNETES_NAME, "namespace"),
             Variable::optional("replicas", "number", "Controller replicas.", Expression::from(self.spec.replicas))
-                .validate(crate::aks::between(var("replicas"), 1, 10), "The replicas must be between 1 and 10."),
+                .range(REPLICAS, "replicas"),
         ]);
 
-        let mut inputs = vec![("public_ip_name".to_owned(), template("${local.name}-ingress"))];
-        inputs.extend(placement_inputs(stack)?);
+        let mut inputs = placement_inputs(stack)?;
+        inputs.extend(static_ip_inputs(stack)?);
         inputs.extend([
-            ("cluster_identity_principal_id".to_owned(), stack.output("aks", "identity_principal_id")?),
             ("chart_version".to_owned(), string(self.spec.chart_version())),
             ("ingress_class_name".to_owned(), string(self.spec.class_name())),
             ("namespace".to_owned(), string(self.spec.namespace())),
             ("replicas".to_owned(), Expression::from(self.spec.replicas)),
         ]);
 
+        let mut outputs = vec![
+            Output::new("ingress_class_name", var("ingress_class_name"), "Ingress class to use in Ingress objects."),
+            Output::new(
+                "namespace",
+                traversal("helm_release", [self.spec.backend.release_label(), "namespace"]),
+                "Namespace of the controller.",
+            ),
+        ];
+        outputs.extend(static_ip_outputs());
         Ok(RenderedModule {
-            providers: vec![ProviderRequirement::azurerm(), ProviderRequirement::helm()],
-            variables,
-            main: Body::builder().add_block(ip).add_block(join).add_block(release).build(),
-            outputs: vec![
-                Output::new(
-                    "ingress_class_name",
-                    var("ingress_class_name"),
-                    "Ingress class to use in Ingress objects.",
-                ),
-                Output::new(
-                    "namespace",
-                    traversal("helm_release", [release_label(self.spec.backend), "namespace"]),
-                    "Namespace of the controller.",
-                ),
-                Output::new(
-                    "public_ip_address",
-                    traversal("azurerm_public_ip", ["ingress", "ip_address"]),
-                    "Public IP of the ingress controller.",
-                )
-                .at_root(),
-                Output::new(
-                    "public_ip_id",
-                    traversal("azurerm_public_ip", ["ingress", "id"]),
-                    "Resource ID of the ingress public IP.",
-                ),
+            providers: vec![
+                ProviderRequirement::azurerm(),
+                ProviderRequirement::helm(),
+                crate::common::time_provider(),
             ],
+            variables,
+            main: Body::builder().add_blocks(static_ip_blocks()).add_block(release).build(),
+            outputs,
             inputs,
             warnings: match self.spec.backend {
                 IngressBackend::Nginx => vec![NGINX_RETIRED_WARNING.to_owned()],
@@ -274,7 +258,9 @@ fn nginx_release(annotations: Expression, tls: Option<&TlsSettings>) -> Block {
         ("allowSnippetAnnotations", Expression::Bool(false)),
         ("service", object([("externalTrafficPolicy", string("Local")), ("annotations", annotations)])),
         ("resources", object([("requests", object([("cpu", string("100m")), ("memory", string("128Mi"))]))])),
-        ("podDisruptionBudget", object([("enabled", Expression::Bool(true)), ("minAvailable", Expression::from(1))])),
+        // The chart reads `controller.minAvailable` and creates the disruption budget only
+        // with more than one replica (a budget of 1 over 1 pod would block node drains).
+        ("minAvailable", Expression::from(1)),
         ("metrics", object([("enabled", Expression::Bool(true))])),
     ];
     if let Some(tls) = tls {
@@ -307,17 +293,136 @@ fn nginx_release(annotations: Expression, tls: Option<&TlsSettings>) -> Block {
         .add_attribute(("wait", true))
         .add_attribute(("timeout", 600))
         .add_attribute(("values", Expression::Array(vec![call("yamlencode", [values])])))
-        .add_attribute((
-            "depends_on",
-            Expression::Array(vec![traversal("azurerm_role_assignment", ["cluster_network"])]),
-        ))
+        .add_attribute(("depends_on", Expression::Array(vec![static_ip_ready()])))
         .build()
 }
 
-/// The controller's `helm_release` label (kept `ingress_nginx` for existing stacks' state).
-fn release_label(backend: IngressBackend) -> &'static str {
-    match backend {
-        IngressBackend::Nginx => "ingress_nginx",
-        IngressBackend::Traefik => "traefik",
-    }
+// The static public IP every ingress backend serves on, and what AKS needs to attach it. Shared by
+// all backends: each adds `load_balancer_annotations()` to its controller's Service and waits for
+// `static_ip_ready()` before installing the controller.
+
+/// Label of the `time_sleep` that waits for the cluster identity's Network Contributor role.
+pub const NETWORK_PROPAGATION_WAIT: &str = "network_contributor_propagation";
+
+/// The resource group holding only the ingress IP, the IP itself, the cluster identity's Network
+/// Contributor role on that group, and the wait for the role to take effect.
+///
+/// The Azure cloud provider finds the IP named by `azure-pip-name` by listing the public IPs of
+/// the group named by `azure-load-balancer-resource-group` (Azure/AKS#1624); a role on the IP alone
+/// cannot list, the Service stays `Pending` and the release times out. The group holds nothing
+/// else, so Network Contributor there reaches no other resource of the stack (on the stack's own
+/// group it would reach the DNS zone too).
+pub fn static_ip_blocks() -> Vec<Block> {
+    let group = Block::builder("resource")
+        .add_label("azurerm_resource_group")
+        .add_label("ingress_ip")
+        .add_attribute(("name", var("ip_resource_group_name")))
+        .add_attribute(("location", var("location")))
+        .add_attribute(("tags", var("tags")))
+        .build();
+    let ip = Block::builder("resource")
+        .add_label("azurerm_public_ip")
+        .add_label("ingress")
+        .add_attribute(("name", var("public_ip_name")))
+        .add_attribute(("location", var("location")))
+        .add_attribute(("resource_group_name", traversal("azurerm_resource_group", ["ingress_ip", "name"])))
+        .add_attribute(("allocation_method", string("Static")))
+        .add_attribute(("sku", string("Standard")))
+        .add_attribute(("tags", var("tags")))
+        .build();
+    let join = Block::builder("resource")
+        .add_label("azurerm_role_assignment")
+        .add_label("cluster_network")
+        .add_attribute(("scope", traversal("azurerm_resource_group", ["ingress_ip", "id"])))
+        .add_attribute(("role_definition_name", string("Network Contributor")))
+        .add_attribute(("principal_id", var("cluster_identity_principal_id")))
+        .add_attribute(("principal_type", string("ServicePrincipal")))
+        .build();
+    let wait = Block::builder("resource")
+        .add_label("time_sleep")
+        .add_label(NETWORK_PROPAGATION_WAIT)
+        .add_attribute(("create_duration", string(crate::aks::ROLE_PROPAGATION_WAIT)))
+        .add_attribute((
+            "triggers",
+            object([("role_assignment_id", traversal("azurerm_role_assignment", ["cluster_network", "id"]))]),
+        ))
+        .build();
+    vec![group, ip, join, wait]
+}
+
+/// Why the static-IP blocks look as they do, as comments inside them.
+pub fn static_ip_comments() -> Vec<BlockComment> {
+    let group = |text: &str| BlockComment::resource("azurerm_resource_group", "ingress_ip", text);
+    let join = |text: &str| BlockComment::resource("azurerm_role_assignment", "cluster_network", text);
+    let wait = |text: &str| BlockComment::resource("time_sleep", NETWORK_PROPAGATION_WAIT, text);
+    vec![
+        group("Holds only the ingress IP: the cloud provider lists the public IPs of the group named in"),
+        group("the Service's azure-load-balancer-resource-group annotation, so its role is scoped here."),
+        join("Network Contributor on the IP's own group: enough to list and attach the IP, and nothing"),
+        join("else of the stack (on the stack's group it would also reach the DNS zone)."),
+        wait("Role assignments take up to five minutes to take effect; the controller's Service needs"),
+        wait("this one at once, and helm's wait/atomic would roll the release back after its timeout."),
+    ]
+}
+
+/// The variables of the static-IP blocks (besides the placement variables).
+pub fn static_ip_variables() -> Vec<Variable> {
+    vec![
+        Variable::required("ip_resource_group_name", "string", "Resource group holding only the ingress IP.")
+            .rule(&rules::RESOURCE_GROUP_NAME, "IP resource group name"),
+        Variable::required("public_ip_name", "string", "Name of the ingress controller's static public IP."),
+        Variable::required(
+            "cluster_identity_principal_id",
+            "string",
+            "Principal ID of the cluster identity, allowed to attach the IP.",
+        )
+        .rule(&rules::UUID, "cluster identity principal ID"),
+    ]
+}
+
+/// What the root passes to the static-IP variables.
+pub fn static_ip_inputs(stack: &StackContext) -> Result<Vec<(String, Expression)>, RenderError> {
+    Ok(vec![
+        ("ip_resource_group_name".to_owned(), template("rg-${local.name}-ingress")),
+        ("public_ip_name".to_owned(), template("${local.name}-ingress")),
+        ("cluster_identity_principal_id".to_owned(), stack.output("aks", "identity_principal_id")?),
+    ])
+}
+
+/// The Service annotations that make the Azure cloud provider use the static IP.
+pub fn load_balancer_annotations() -> Vec<(&'static str, Expression)> {
+    vec![
+        (
+            "service.beta.kubernetes.io/azure-load-balancer-resource-group",
+            traversal("azurerm_resource_group", ["ingress_ip", "name"]),
+        ),
+        ("service.beta.kubernetes.io/azure-pip-name", traversal("azurerm_public_ip", ["ingress", "name"])),
+    ]
+}
+
+/// What a controller's release must wait for: the IP's role, propagated.
+pub fn static_ip_ready() -> Expression {
+    traversal("time_sleep", [NETWORK_PROPAGATION_WAIT])
+}
+
+/// The outputs of the static IP.
+pub fn static_ip_outputs() -> Vec<Output> {
+    vec![
+        Output::new(
+            "public_ip_address",
+            traversal("azurerm_public_ip", ["ingress", "ip_address"]),
+            "Public IP of the ingress controller.",
+        )
+        .at_root(),
+        Output::new(
+            "public_ip_id",
+            traversal("azurerm_public_ip", ["ingress", "id"]),
+            "Resource ID of the ingress public IP.",
+        ),
+        Output::new(
+            "ip_resource_group_name",
+            traversal("azurerm_resource_group", ["ingress_ip", "name"]),
+            "Resource group holding only the ingress IP.",
+        ),
+    ]
 }

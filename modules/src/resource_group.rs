@@ -41,25 +41,33 @@ impl Module for ResourceGroup<'_> {
             variables: vec![
                 Variable::required("location", "string", "Azure region of the resource group."),
                 Variable::required("name", "string", "Name of the resource group.")
-                    .validate(
-                        crate::hcl_util::call(
-                            "can",
-                            [crate::hcl_util::call(
-                                "regex",
-                                [crate::hcl_util::string(r"^[-\w\._\(\)]{1,90}$"), var("name")],
-                            )],
-                        ),
-                        "The resource group name must be 1-90 letters, digits, underscores, hyphens, periods or parentheses.",
-                    ),
-                Variable::optional("tags", "map(string)", "Tags set on the resource group.", hcl::Expression::Object(hcl::Object::new()))
-                    .non_nullable(),
+                    .rule(&crate::rules::RESOURCE_GROUP_NAME, "resource group name"),
+                Variable::optional(
+                    "tags",
+                    "map(string)",
+                    "Tags set on the resource group.",
+                    hcl::Expression::Object(hcl::Object::new()),
+                )
+                .non_nullable(),
             ],
             main: Body::builder().add_block(resource).build(),
             outputs: vec![
-                Output::new("id", traversal("azurerm_resource_group", ["this", "id"]), "Resource ID of the resource group."),
-                Output::new("location", traversal("azurerm_resource_group", ["this", "location"]), "Azure region of the resource group."),
-                Output::new("name", traversal("azurerm_resource_group", ["this", "name"]), "Name of the resource group.")
-                    .at_root(),
+                Output::new(
+                    "id",
+                    traversal("azurerm_resource_group", ["this", "id"]),
+                    "Resource ID of the resource group.",
+                ),
+                Output::new(
+                    "location",
+                    traversal("azurerm_resource_group", ["this", "location"]),
+                    "Azure region of the resource group.",
+                ),
+                Output::new(
+                    "name",
+                    traversal("azurerm_resource_group", ["this", "name"]),
+                    "Name of the resource group.",
+                )
+                .at_root(),
             ],
             inputs: vec![
                 ("name".to_owned(), crate::hcl_util::string(self.stack.resource_group.clone())),

@@ -15,6 +15,7 @@ use crate::ingress::{Ingress, IngressModule};
 use crate::kubernetes_access::{KubernetesAccess, KubernetesAccessModule};
 use crate::module::Module;
 use crate::resource_group::ResourceGroup;
+use crate::source::Source;
 use crate::stack::StackSettings;
 
 /// A stack: one service on AKS, its registry, identities, DNS, ingress and delivery.
@@ -46,6 +47,10 @@ pub struct StackSpec {
     /// How new versions are deployed.
     #[serde(default)]
     pub delivery: Delivery,
+    /// Where the workload's image comes from: the starter service (default) or your own
+    /// Dockerfile.
+    #[serde(default)]
+    pub source: Source,
 }
 
 impl StackSpec {
@@ -114,6 +119,7 @@ impl StackSpec {
         }
         self.app.validate_at(&root.key("app"), diagnostics);
         self.delivery.validate_at(&root.key("delivery"), diagnostics);
+        self.source.validate_at(&root.key("source"), diagnostics);
         if self.dns.relative_name(&self.app.host).is_none() {
             diagnostics.push(
                 root.key("app").key("host"),
@@ -136,8 +142,8 @@ impl StackSpec {
                 root.key("dns").key("subdomains").index(sub).key("name"),
                 "app-record",
                 format!(
-                    "{:?} is the app host's record, which stackgen creates; remove it from subdomains",
-                    self.dns.subdomains[sub].name
+                    "{:?} is the record of app.host ({:?}), which stackgen creates; remove it from subdomains",
+                    self.dns.subdomains[sub].name, self.app.host
                 ),
             );
         }

@@ -59,6 +59,21 @@ impl StackSettings {
         rules::dns_label(&self.name, 3, 24, &at.key("name"), diagnostics);
         rules::azure_region(&self.location, &at.key("location"), diagnostics);
         rules::resource_group_name(&self.resource_group, &at.key("resource_group"), diagnostics);
+        // Azure compares tag names case-insensitively: two keys differing only in case would be
+        // one tag, and one value would silently win.
+        let mut folded: BTreeMap<String, &str> = BTreeMap::new();
+        for key in self.tags.keys() {
+            if let Some(first) = folded.insert(key.to_lowercase(), key) {
+                diagnostics.push(
+                    at.key("tags").key(key.clone()),
+                    "tag-case-clash",
+                    format!(
+                        "Azure treats tag names case-insensitively, so this is the same tag as {}; keep one",
+                        at.key("tags").key(first)
+                    ),
+                );
+            }
+        }
         for (key, value) in &self.tags {
             let path = at.key("tags").key(key.clone());
             if key.is_empty() || key.len() > 512 || key.contains(['<', '>', '%', '&', '\\', '?', '/']) {

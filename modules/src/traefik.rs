@@ -10,7 +10,7 @@
 use hcl::{Block, Expression};
 
 use crate::cert_manager::TlsSettings;
-use crate::hcl_util::{call, object, string, template, traversal, var};
+use crate::hcl_util::{call, object, string, template, var};
 
 /// The traefik/traefik chart version stackgen pins (Traefik v3.7.11). Its `values.yaml` is a test
 /// fixture: every key set below must exist there.
@@ -63,7 +63,8 @@ pub(crate) fn release(annotations: Expression, tls: Option<&TlsSettings>) -> Blo
     }
     let mut values = vec![
         ("deployment", object([("replicas", var("replicas"))])),
-        ("podDisruptionBudget", object([("enabled", Expression::Bool(true)), ("minAvailable", Expression::from(1))])),
+        // At most one pod down at a time: never blocks a node drain, even with one replica.
+        ("podDisruptionBudget", object([("enabled", Expression::Bool(true)), ("maxUnavailable", Expression::from(1))])),
         // The chart's own IngressClass names Traefik's native controller, which the NGINX provider
         // does not serve; the class below (in extraObjects) names the one it does.
         ("ingressClass", object([("enabled", Expression::Bool(false))])),
@@ -107,9 +108,6 @@ pub(crate) fn release(annotations: Expression, tls: Option<&TlsSettings>) -> Blo
         .add_attribute(("wait", true))
         .add_attribute(("timeout", 600))
         .add_attribute(("values", Expression::Array(vec![call("yamlencode", [values])])))
-        .add_attribute((
-            "depends_on",
-            Expression::Array(vec![traversal("azurerm_role_assignment", ["cluster_network"])]),
-        ))
+        .add_attribute(("depends_on", Expression::Array(vec![crate::ingress::static_ip_ready()])))
         .build()
 }

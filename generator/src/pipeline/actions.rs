@@ -46,8 +46,24 @@ pub const SETUP_TERRAFORM: PinnedAction = PinnedAction {
     version: "v4.0.1",
 };
 
+/// `docker/setup-buildx-action` v4.3.0: a BuildKit builder, which the GitHub Actions cache
+/// backend needs.
+pub const SETUP_BUILDX: PinnedAction = PinnedAction {
+    repo: "docker/setup-buildx-action",
+    sha: "37fe631027851001ddb9b187196cc803df7f5f0e",
+    version: "v4.3.0",
+};
+
+/// `docker/build-push-action` v7.3.0: builds with the layer cache in the GitHub Actions cache
+/// (`type=gha`), which plain `run:` steps cannot reach (its token is only given to actions).
+pub const BUILD_PUSH: PinnedAction = PinnedAction {
+    repo: "docker/build-push-action",
+    sha: "53b7df96c91f9c12dcc8a07bcb9ccacbed38856a",
+    version: "v7.3.0",
+};
+
 /// Every pinned action, for the comment pass and the tests.
-pub const ALL: [PinnedAction; 4] = [CHECKOUT, AZURE_LOGIN, TRIVY, SETUP_TERRAFORM];
+pub const ALL: [PinnedAction; 6] = [CHECKOUT, AZURE_LOGIN, TRIVY, SETUP_TERRAFORM, SETUP_BUILDX, BUILD_PUSH];
 
 /// The Terraform CLI the pull-request gate formats with (the version stackgen's own `terraform
 /// fmt` tests run, so the gate and the generator agree byte for byte).

@@ -4,7 +4,7 @@
 use serde_json::json;
 use stackgen_modules::StackSpec;
 
-use super::{IMAGE_VALUES_FILE_NAME, chart_path};
+use super::paths::{IMAGE_VALUES_FILE_NAME, chart_path};
 
 /// The manifest's path in the output.
 pub const APPLICATION_PATH: &str = "argocd/application.yaml";

@@ -7,9 +7,9 @@ use stackgen_modules::StackSpec;
 use stackgen_modules::aks::ClusterAuthentication;
 use stackgen_modules::delivery::DeployMode;
 
-use super::actions::{AZURE_LOGIN, CHECKOUT, KUBECTL_VERSION, KUBELOGIN_VERSION, TRIVY};
+use super::actions::{AZURE_LOGIN, BUILD_PUSH, CHECKOUT, KUBECTL_VERSION, KUBELOGIN_VERSION, SETUP_BUILDX, TRIVY};
+use super::paths::{NEXT_VERSION_PATH, image_values_file, variables};
 use super::workflow::{Concurrency, Job, Step, Workflow, expr, permissions};
-use super::{NEXT_VERSION_PATH, image_values_file, variables};
 
 /// The workflow file's path in the output.
 pub const PATH: &str = ".github/workflows/delivery.yml";
@@ -28,7 +28,7 @@ pub fn workflow(spec: &StackSpec) -> Workflow {
     env.insert("IMAGE_REPOSITORY".to_owned(), spec.image_repository());
 
     let mut jobs = IndexMap::new();
-    jobs.insert("analyze".to_owned(), analyze());
+    jobs.insert("analyze".to_owned(), analyze(spec));
     jobs.insert("build".to_owned(), build(spec));
     jobs.insert("tag".to_owned(), tag());
     jobs.insert(
@@ -58,25 +58,37 @@ fn checkout() -> Step {
     Step::uses("Check out", CHECKOUT).with("persist-credentials", false)
 }
 
-fn analyze() -> Job {
+fn analyze(spec: &StackSpec) -> Job {
     let mut job = Job::new("Static analysis and dependency audit", 45);
-    job.steps = vec![
-        checkout(),
-        Step::run(
-            "Install the Rust toolchain",
-            "rustup toolchain install stable --profile minimal --component rustfmt,clippy\nrustup default stable",
-        ),
-        Step::run("cargo fmt", "cargo fmt --all --check"),
-        Step::run("cargo clippy", "cargo clippy --workspace --all-targets --locked -- -D warnings"),
-        Step::run("cargo test", "cargo test --workspace --all-targets --locked"),
-        // Trivy reads Cargo.lock against public advisory databases; no account, no token.
-        Step::uses("Dependency audit of Cargo.lock (Trivy, fails on CRITICAL)", TRIVY)
+    let mut steps = vec![checkout()];
+    if spec.source.is_starter() {
+        steps.extend([
+            Step::run(
+                "Install the Rust toolchain",
+                "rustup toolchain install stable --profile minimal --component rustfmt,clippy\nrustup default stable",
+            ),
+            Step::run("cargo fmt", "cargo fmt --all --check"),
+            Step::run("cargo clippy", "cargo clippy --workspace --all-targets --locked -- -D warnings"),
+            Step::run("cargo test", "cargo test --workspace --all-targets --locked"),
+        ]);
+    } else {
+        // The team's own service: its own checks, in the spec's order.
+        for command in &spec.source.analyze {
+            let name = command.lines().next().unwrap_or_default();
+            steps.push(Step::run(name, command));
+        }
+    }
+    steps.push(
+        // Trivy reads the lock files (Cargo.lock, requirements.txt, …) against public advisory
+        // databases; no account, no token.
+        Step::uses("Dependency audit of the lock files (Trivy, fails on CRITICAL)", TRIVY)
             .with("scan-type", "fs")
             .with("scan-ref", ".")
             .with("scanners", "vuln")
             .with("severity", "CRITICAL")
             .with("exit-code", "1"),
-    ];
+    );
+    job.steps = steps;
     job
 }
 
@@ -107,16 +119,31 @@ fn build(spec: &StackSpec) -> Job {
             ),
         )
         .id("version"),
-        Step::run(
-            "Build the image",
-            r#"docker build --pull \
-  --tag "$IMAGE_REPOSITORY:$VERSION" \
-  --label "org.opencontainers.image.version=$VERSION" \
-  --label "org.opencontainers.image.revision=$GITHUB_SHA" \
-  --label "org.opencontainers.image.source=$GITHUB_SERVER_URL/$GITHUB_REPOSITORY" \
-  ."#,
-        )
-        .env("VERSION", version.clone()),
+        Step::uses("Set up Docker Buildx", SETUP_BUILDX),
+        // BuildKit with its layer cache in the GitHub Actions cache: the cargo-chef and
+        // dependency layers are rebuilt only when the toolchain or Cargo.lock change. The image
+        // is loaded into the runner's engine for the scan; it is pushed only after the scan.
+        Step::uses("Build the image (layer cache: GitHub Actions cache)", BUILD_PUSH)
+            .with("context", spec.source.context.as_str())
+            .with("file", dockerfile_path(spec))
+            .with("pull", true)
+            .with("load", true)
+            .with("push", false)
+            .with("provenance", false)
+            .with("tags", format!("{}:{version}", expr("env.IMAGE_REPOSITORY")))
+            .with(
+                "labels",
+                format!(
+                    "org.opencontainers.image.version={version}\norg.opencontainers.image.revision={}\norg.opencontainers.image.source={}/{}",
+                    expr("github.sha"),
+                    expr("github.server_url"),
+                    expr("github.repository")
+                ),
+            )
+            // The commit and release the binary reports (GET /, --version).
+            .with("build-args", format!("BUILD_COMMIT={}\nBUILD_VERSION={version}", expr("github.sha")))
+            .with("cache-from", "type=gha")
+            .with("cache-to", "type=gha,mode=max"),
         Step::uses("Scan the image (Trivy, fails on CRITICAL)", TRIVY)
             .with("image-ref", format!("{}:{version}", expr("env.IMAGE_REPOSITORY")))
             .with("scanners", "vuln")
@@ -130,18 +157,40 @@ fn build(spec: &StackSpec) -> Job {
     job
 }
 
+/// The Dockerfile the build job builds, relative to the repository root.
+fn dockerfile_path(spec: &StackSpec) -> String {
+    spec.source.dockerfile.clone().unwrap_or_else(|| crate::docker::DOCKERFILE_PATH.to_owned())
+}
+
+/// A shell function that runs git with the write token as an HTTP header in git's environment,
+/// for the one command that talks to `origin`: the token is never written to `.git/config` (the
+/// checkout does not persist credentials) nor put on a command line.
+const WITH_TOKEN: &str = r#"with_token() {
+  GIT_CONFIG_COUNT=1 \
+    GIT_CONFIG_KEY_0="http.$GITHUB_SERVER_URL/.extraheader" \
+    GIT_CONFIG_VALUE_0="AUTHORIZATION: basic $(printf 'x-access-token:%s' "$GITHUB_TOKEN" | base64 --wrap=0)" \
+    git "$@"
+}"#;
+
+/// The step env that hands the job's token to [`WITH_TOKEN`], on the pushing step only.
+fn with_token_env(step: Step) -> Step {
+    step.env("GITHUB_TOKEN", expr("github.token"))
+}
+
 fn tag() -> Job {
     let mut job = Job::new("Push the release tag", 10);
     job.needs = vec!["build".to_owned()];
-    // The only write this job does is the tag; the checkout keeps the token for that push.
+    // The only write this job does is the tag; only the pushing step gets the token.
     job.permissions = Some(permissions(&[("contents", "write")]));
     job.env.insert("VERSION".to_owned(), expr("needs.build.outputs.version"));
     job.steps = vec![
-        Step::uses("Check out", CHECKOUT),
-        Step::run(
+        checkout(),
+        with_token_env(Step::run(
             "Tag the released commit",
-            "git tag \"v$VERSION\" \"$GITHUB_SHA\"\ngit push origin \"refs/tags/v$VERSION\"",
-        ),
+            &format!(
+                "{WITH_TOKEN}\ngit tag \"v$VERSION\" \"$GITHUB_SHA\"\nwith_token push origin \"refs/tags/v$VERSION\""
+            ),
+        )),
     ];
     job
 }
@@ -205,12 +254,16 @@ fn deploy_gitops(spec: &StackSpec) -> Job {
     job.env.insert("BRANCH".to_owned(), spec.github.branch.clone());
     job.env.insert("VALUES_FILE".to_owned(), image_values_file(spec));
     job.steps = vec![
-        Step::uses("Check out the deploy branch", CHECKOUT).with("ref", spec.github.branch.as_str()),
+        Step::uses("Check out the deploy branch", CHECKOUT)
+            .with("ref", spec.github.branch.as_str())
+            .with("persist-credentials", false),
         // Commits pushed with GITHUB_TOKEN start no workflow run, so this cannot loop; the
-        // pull-and-retry absorbs a push that landed meanwhile.
-        Step::run(
+        // pull-and-retry absorbs a push that landed meanwhile. Only this step gets the token.
+        with_token_env(Step::run(
             "Commit the new image tag",
-            r##"printf '%s\nimage:\n  tag: "%s"\n' \
+            &format!(
+                "{WITH_TOKEN}\n{}",
+                r##"printf '%s\nimage:\n  tag: "%s"\n' \
   "# Written by the delivery workflow on every release; Argo CD layers it over values.yaml." \
   "$VERSION" > "$VALUES_FILE"
 git config user.name "github-actions[bot]"
@@ -222,14 +275,15 @@ if git diff --cached --quiet; then
 fi
 git commit --message "deploy: $APP_NAME $VERSION [skip ci]"
 for attempt in 1 2 3; do
-  if git pull --rebase origin "$BRANCH" && git push origin "HEAD:$BRANCH"; then
+  if with_token pull --rebase origin "$BRANCH" && with_token push origin "HEAD:$BRANCH"; then
     exit 0
   fi
   echo "push attempt $attempt failed; retrying"
   sleep $((attempt * 5))
 done
-exit 1"##,
-        ),
+exit 1"##
+            ),
+        )),
     ];
     job
 }

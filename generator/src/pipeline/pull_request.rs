@@ -6,18 +6,35 @@ use indexmap::IndexMap;
 use serde_yaml::{Mapping, Value};
 use stackgen_modules::StackSpec;
 
-use super::GENERATED_PATHS;
 use super::actions::{CHECKOUT, SETUP_TERRAFORM, TERRAFORM_VERSION};
+use super::paths::GENERATED_PATHS;
 use super::workflow::{Concurrency, Job, Step, Workflow, expr, permissions};
 
 /// The workflow file's path in the output.
 pub const PATH: &str = ".github/workflows/pull-request.yml";
 
-/// The stackgen release the gate installs: the one that generated the files, so `--check`
-/// compares like with like.
-pub const STACKGEN_VERSION: &str = env!("CARGO_PKG_VERSION");
+/// The commit this stackgen was built from (see the generator's `build.rs`), if it was built
+/// from a git checkout. The gate installs exactly that commit by default, so `--check` compares
+/// like with like.
+pub const STACKGEN_BUILD_REV: Option<&str> = option_env!("STACKGEN_BUILD_REV");
+
+/// The repository the gate installs stackgen from by default: stackgen's own.
+pub const STACKGEN_GIT: &str = env!("CARGO_PKG_REPOSITORY");
+
+/// Where the gate installs stackgen from: the spec's `delivery.stackgen`, else this stackgen's own
+/// repository and build commit. `None` when no commit is known: the spec must then name one.
+pub fn stackgen_source(spec: &StackSpec) -> Option<(String, String)> {
+    let install = &spec.delivery.stackgen;
+    let git = install.git.clone().unwrap_or_else(|| STACKGEN_GIT.to_owned());
+    let rev = install.rev.clone().or_else(|| STACKGEN_BUILD_REV.map(str::to_owned))?;
+    Some((git, rev))
+}
 
 /// Builds the pull-request workflow for `spec`.
+///
+/// The gate installs stackgen from [`stackgen_source`]; when that is `None` the generate step
+/// refuses the spec before this is called (see [`super::render`]), and the values below are
+/// placeholders that never reach a file.
 pub fn workflow(spec: &StackSpec) -> Workflow {
     let mut on = Mapping::new();
     on.insert(
@@ -52,14 +69,18 @@ fn checkout() -> Step {
 fn generated(spec: &StackSpec) -> Job {
     let mut job = Job::new("Generated files match the spec", 30);
     job.env.insert("STACKGEN_SPEC".to_owned(), spec.delivery.spec_file.clone());
-    job.env.insert("STACKGEN_VERSION".to_owned(), STACKGEN_VERSION.to_owned());
+    let (git, rev) = stackgen_source(spec).unwrap_or_default();
+    job.env.insert("STACKGEN_GIT".to_owned(), git);
+    job.env.insert("STACKGEN_REV".to_owned(), rev);
     job.steps = vec![
         // Full history: the base commit is then already here for the summary's diff, and no
         // credentials are needed to fetch it.
         Step::uses("Check out", CHECKOUT).with("fetch-depth", 0).with("persist-credentials", false),
+        // From git at a full commit SHA: a registry name could be claimed by anyone, a tag
+        // moved; a commit is what generated these files.
         Step::run(
-            "Install stackgen",
-            "rustup toolchain install stable --profile minimal\ncargo +stable install --locked --version \"$STACKGEN_VERSION\" stackgen",
+            "Install stackgen (the commit that generated these files)",
+            "rustup toolchain install stable --profile minimal\ncargo +stable install --locked --git \"$STACKGEN_GIT\" --rev \"$STACKGEN_REV\" stackgen",
         ),
         Step::run(
             "stackgen generate --check",

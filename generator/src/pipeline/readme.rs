@@ -7,7 +7,8 @@ use stackgen_modules::delivery::DeployMode;
 use stackgen_modules::{ClusterCredentials, Contributions, RepositoryVariable, StackSpec};
 
 use super::actions::{ALL, TRIVY};
-use super::{NEXT_VERSION_PATH, chart_path, delivery, image_values_file, pull_request};
+use super::paths::{NEXT_VERSION_PATH, chart_path, image_values_file};
+use super::{argocd, delivery, pull_request};
 use crate::generated::GenerateError;
 
 /// The README's path in the output.
@@ -129,7 +130,7 @@ pub fn render(spec: &StackSpec, contributions: &Contributions) -> Result<String,
         chart_path: chart_path(spec),
         delivery_path: delivery::PATH,
         pull_request_path: pull_request::PATH,
-        application_path: super::argocd::APPLICATION_PATH,
+        application_path: argocd::APPLICATION_PATH,
         backend: spec.stack.backend.as_ref().map(|b| Backend {
             resource_group_name: &b.resource_group_name,
             storage_account_name: &b.storage_account_name,
