@@ -9,6 +9,7 @@ use pretty_assertions::assert_eq;
 const INVALID_SPEC: i32 = 1;
 const OUT_OF_DATE: i32 = 3;
 const HAND_EDITED: i32 = 4;
+const OUTPUT_UNWRITABLE: i32 = 5;
 
 #[test]
 fn generate_writes_the_default_stack_and_a_rerun_changes_nothing() {
@@ -159,6 +160,38 @@ fn usage_errors_have_their_own_exit_code() {
     assert_eq!(output.status.code(), Some(2));
     let output = common::stackgen(&common::repo_root(), &["generate", "--check", "--force"]);
     assert_eq!(output.status.code(), Some(2), "--check and --force conflict");
+}
+
+#[test]
+fn output_path_mistakes_have_their_own_exit_code_not_the_bug_code() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::write(dir.path().join("a-file"), "x").expect("write");
+    let output = common::stackgen(dir.path(), &["generate", "--out", "a-file"]);
+    let (_, stderr) = common::text(&output);
+    assert_eq!(output.status.code(), Some(OUTPUT_UNWRITABLE), "the output path is a file: {stderr}");
+    assert!(stderr.contains("not a directory"), "{stderr}");
+    assert_eq!(std::fs::read_to_string(dir.path().join("a-file")).expect("read"), "x");
+
+    // A file where a generated folder goes.
+    std::fs::create_dir_all(dir.path().join("out")).expect("mkdir");
+    std::fs::write(dir.path().join("out/terraform"), "in the way").expect("write");
+    let output = common::stackgen(dir.path(), &["generate", "--out", "out"]);
+    let (_, stderr) = common::text(&output);
+    assert_eq!(output.status.code(), Some(OUTPUT_UNWRITABLE), "{stderr}");
+    assert!(stderr.contains("terraform") && stderr.contains("nothing was written"), "{stderr}");
+
+    // A read-only folder (only enforceable when not running as root).
+    use std::os::unix::fs::PermissionsExt as _;
+    let locked = dir.path().join("locked");
+    std::fs::create_dir_all(&locked).expect("mkdir");
+    std::fs::set_permissions(&locked, std::fs::Permissions::from_mode(0o555)).expect("chmod");
+    if std::fs::write(locked.join("probe"), "x").is_err() {
+        let output = common::stackgen(dir.path(), &["generate", "--out", "locked"]);
+        assert_eq!(output.status.code(), Some(OUTPUT_UNWRITABLE), "{:?}", common::text(&output));
+    } else {
+        eprintln!("SKIPPED (read-only folder): permissions are not enforced for this user (root)");
+    }
+    std::fs::set_permissions(&locked, std::fs::Permissions::from_mode(0o755)).expect("chmod back");
 }
 
 #[test]

@@ -27,6 +27,10 @@ pub mod exit {
     pub const OUT_OF_DATE: u8 = 3;
     /// Refused to overwrite files changed by hand since the last generation.
     pub const HAND_EDITED: u8 = 4;
+    /// The output folder cannot be written as asked: the path is a file, a file or folder is in
+    /// the way, permission is denied, the file system is read-only or full, or its
+    /// `.stackgen/manifest.json` is broken. Nothing was written.
+    pub const OUTPUT_UNWRITABLE: u8 = 5;
     /// A bug in stackgen or an I/O failure while writing.
     pub const INTERNAL: u8 = 70;
 }
@@ -147,7 +151,7 @@ fn run(command: Command) -> u8 {
                     Ok(None) => {}
                     Err(error) => {
                         eprintln!("error: {error}");
-                        return exit::INTERNAL;
+                        return write_error_code(&error);
                     }
                 }
                 let report = crate::writer::check(&generated.files, &out);
@@ -171,7 +175,7 @@ fn run(command: Command) -> u8 {
                     }
                     Err(error) => {
                         eprintln!("error: {error}");
-                        exit::INTERNAL
+                        write_error_code(&error)
                     }
                 }
             }
@@ -232,6 +236,16 @@ pub fn schema_json() -> String {
     crate::repository::schema_json()
 }
 
+/// [`exit::OUTPUT_UNWRITABLE`] for a problem with the output folder the user can fix, otherwise
+/// [`exit::INTERNAL`].
+fn write_error_code(error: &crate::writer::WriteError) -> u8 {
+    if error.is_output_problem() { exit::OUTPUT_UNWRITABLE } else { exit::INTERNAL }
+}
+
+fn io_error_code(error: &std::io::Error) -> u8 {
+    if crate::writer::is_environment(error) { exit::OUTPUT_UNWRITABLE } else { exit::INTERNAL }
+}
+
 /// `stackgen init DIR`: the default stack as `DIR/stackgen.yaml` and its schema beside it. Writes
 /// nothing when either exists.
 fn init(dir: &Path) -> u8 {
@@ -250,7 +264,7 @@ fn init(dir: &Path) -> u8 {
     }
     if let Err(error) = std::fs::create_dir_all(dir) {
         eprintln!("error: cannot create {}: {error}", dir.display());
-        return exit::INTERNAL;
+        return io_error_code(&error);
     }
     for (path, text) in &files {
         // create_new: a file that appeared since the check above is still not overwritten.
@@ -261,7 +275,7 @@ fn init(dir: &Path) -> u8 {
             .and_then(|mut file| std::io::Write::write_all(&mut file, text.as_bytes()));
         if let Err(error) = written {
             eprintln!("error: cannot write {}: {error}", path.display());
-            return exit::INTERNAL;
+            return io_error_code(&error);
         }
         println!("wrote {}", path.display());
     }

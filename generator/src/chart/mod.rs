@@ -6,6 +6,7 @@
 //! another template engine. Everything the spec decides flows through `values.yaml` and
 //! `Chart.yaml`, and `values.yaml` and `values.schema.json` both come from [`ChartValues`].
 
+pub mod path;
 pub mod values;
 pub mod yaml;
 

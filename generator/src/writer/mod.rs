@@ -182,6 +182,40 @@ pub enum WriteError {
     },
 }
 
+impl WriteError {
+    /// True when the user can fix this in their output folder or its permissions (the output
+    /// path is a file, a path is in the way, no permission, a read-only or full file system, a
+    /// broken manifest); false for what would be a bug in stackgen.
+    pub fn is_output_problem(&self) -> bool {
+        match self {
+            WriteError::OutNotADirectory { .. }
+            | WriteError::PathConflict { .. }
+            | WriteError::InvalidManifest { .. } => true,
+            WriteError::Io { source, .. }
+            | WriteError::RolledBack { source, .. }
+            | WriteError::RollbackFailed { source, .. } => is_environment(source),
+            WriteError::ReservedPath { .. } | WriteError::HandEdited { .. } => false,
+        }
+    }
+}
+
+/// I/O errors caused by the folder or file system the user pointed stackgen at.
+pub fn is_environment(error: &io::Error) -> bool {
+    use io::ErrorKind as K;
+    matches!(
+        error.kind(),
+        K::PermissionDenied
+            | K::ReadOnlyFilesystem
+            | K::NotADirectory
+            | K::IsADirectory
+            | K::StorageFull
+            | K::QuotaExceeded
+            | K::AlreadyExists
+            | K::DirectoryNotEmpty
+            | K::InvalidFilename
+    )
+}
+
 /// The action for one file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Action {

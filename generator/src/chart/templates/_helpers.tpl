@@ -106,12 +106,14 @@ The test pod's image reference.
 {{/*
 The Ingress path. Under a prefix, a regular expression whose second group is the rest of the path,
 so the rewrite to /$2 strips the prefix: /app, /app/ and /app/x reach the service as /, / and /x,
-while /appx does not match. At the root there is nothing to strip: a plain prefix match on /.
+while /appx does not match. The prefix is escaped (regexQuoteMeta) so its dots and any other
+regex metacharacters match only themselves. At the root there is nothing to strip: a plain
+prefix match on /.
 */}}
 {{- define "<CHARTNAME>.ingressPath" -}}
 {{- if eq .Values.ingress.pathPrefix "/" }}
 {{- "/" }}
 {{- else }}
-{{- printf "%s(/|$)(.*)" .Values.ingress.pathPrefix }}
+{{- printf "%s(/|$)(.*)" (regexQuoteMeta .Values.ingress.pathPrefix) }}
 {{- end }}
 {{- end }}
