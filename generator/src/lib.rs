@@ -20,6 +20,7 @@ pub mod spec_file;
 pub mod stack;
 pub mod starter;
 pub mod terraform;
+pub mod terraform_tests;
 pub mod writer;
 
 pub use file_tree::{FileKind, FileTree};

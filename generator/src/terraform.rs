@@ -131,6 +131,9 @@ pub fn render_modules(
         })
         .collect();
     generated.files.insert("terraform/outputs.tf", hcl_file(&outputs_body(&root_outputs)))?;
+    if let Some(tests) = crate::terraform_tests::render(&rendered) {
+        generated.files.insert(crate::terraform_tests::PATH, tests.into_bytes())?;
+    }
     Ok((generated, contributions))
 }
 

@@ -5,7 +5,7 @@ use hcl::{Block, Body};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use crate::common::{placement_attributes, placement_inputs, placement_variables};
+use crate::common::{placement, placement_attributes};
 use crate::diagnostics::{Diagnostics, FieldPath};
 use crate::hcl_util::{call, matches_regex, string, strings, traversal, var};
 use crate::module::{
@@ -145,31 +145,32 @@ impl Module for AcrModule<'_> {
             .add_attribute(("skip_service_principal_aad_check", true))
             .build();
 
-        let mut variables = placement_variables();
-        variables.extend([
-            Variable::required("name", "string", "Registry name, globally unique.").validate(
-                matches_regex("^[a-zA-Z0-9]{5,50}$", var("name")),
-                "The registry name must be 5-50 letters and digits.",
-            ),
-            Variable::optional("sku", "string", "Registry SKU.", string(self.spec.sku.as_str())).validate(
-                call("contains", [strings(["Basic", "Standard", "Premium"]), var("sku")]),
-                "The SKU must be Basic, Standard or Premium.",
-            ),
+        let mut inputs = vec![
+            Variable::required("name", "string", "Registry name, globally unique.")
+                .validate(
+                    matches_regex("^[a-zA-Z0-9]{5,50}$", var("name")),
+                    "The registry name must be 5-50 letters and digits.",
+                )
+                .passed(string(self.spec.name.clone())),
+        ];
+        inputs.extend(placement(stack)?);
+        inputs.extend([
+            Variable::optional("sku", "string", "Registry SKU.", string(self.spec.sku.as_str()))
+                .validate(
+                    call("contains", [strings(["Basic", "Standard", "Premium"]), var("sku")]),
+                    "The SKU must be Basic, Standard or Premium.",
+                )
+                .passed_default(),
             Variable::required(
                 "kubelet_object_id",
                 "string",
                 "Object ID of the cluster's kubelet identity, granted AcrPull.",
-            ),
+            )
+            .passed(stack.output("aks", "kubelet_object_id")?),
         ]);
-
-        let mut inputs = vec![("name".to_owned(), string(self.spec.name.clone()))];
-        inputs.extend(placement_inputs(stack)?);
-        inputs.push(("sku".to_owned(), string(self.spec.sku.as_str())));
-        inputs.push(("kubelet_object_id".to_owned(), stack.output("aks", "kubelet_object_id")?));
 
         Ok(RenderedModule {
             providers: vec![ProviderRequirement::azurerm()],
-            variables,
             main: Body::builder().add_block(registry).add_block(pull).build(),
             outputs: vec![
                 Output::new(
@@ -186,8 +187,8 @@ impl Module for AcrModule<'_> {
                 Output::new("name", traversal("azurerm_container_registry", ["this", "name"]), "Registry name.")
                     .at_root(),
             ],
-            inputs,
-            warnings: Vec::new(),
-        })
+            ..RenderedModule::default()
+        }
+        .with_inputs(inputs))
     }
 }

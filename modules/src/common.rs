@@ -3,7 +3,7 @@
 use hcl::Expression;
 
 use crate::hcl_util::{local, var};
-use crate::module::{ProviderRequirement, RenderError, StackContext, Variable};
+use crate::module::{Input, ProviderRequirement, RenderError, StackContext, Variable};
 
 /// `hashicorp/time`, for bounded waits such as role-assignment propagation (`time_sleep`).
 pub fn time_provider() -> ProviderRequirement {
@@ -50,4 +50,12 @@ pub fn required_string(name: &str, description: &str) -> Variable {
         crate::hcl_util::binary(length, hcl::expr::BinaryOperator::Greater, Expression::from(0)),
         &format!("The {} must not be empty.", name.replace('_', " ")),
     )
+}
+
+/// `location`, `resource_group_name` and `tags`, each declared once: the variable and what the root
+/// passes (the resource group module's outputs, so Terraform orders creation, and `local.tags`).
+/// Resources read them as [`placement_attributes`] and `var.tags`.
+pub fn placement(stack: &StackContext) -> Result<Vec<Input>, RenderError> {
+    let values = placement_inputs(stack)?;
+    Ok(placement_variables().into_iter().zip(values).map(|(variable, (_, value))| variable.passed(value)).collect())
 }

@@ -5,11 +5,11 @@ use hcl::{Block, Body, Expression};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use crate::common::{placement_inputs, placement_variables};
+use crate::common::placement;
 use crate::diagnostics::{Diagnostics, FieldPath};
 use crate::hcl_util::{object, string, traversal, var};
 use crate::module::{
-    Contributions, Module, Output, ProviderRequirement, RenderError, RenderedModule, StackContext, Variable,
+    Contributions, Input, Module, Output, ProviderRequirement, RenderError, RenderedModule, StackContext, Variable,
 };
 use crate::rules;
 
@@ -293,37 +293,32 @@ impl Module for DnsModule<'_> {
             body = body.add_block(block.build());
         }
 
-        let mut variables: Vec<Variable> = placement_variables().into_iter().filter(|v| v.name != "location").collect();
-        variables.extend([
-            Variable::required("zone_name", "string", "The DNS zone, such as example.com.").validate(
-                crate::hcl_util::matches_regex(
-                    r"^([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?\.)+[a-z][-a-z0-9]{0,61}[a-z0-9]$",
-                    var("zone_name"),
-                ),
-                "The zone name must be a lowercase DNS name.",
-            ),
-            Variable::required("app_record_name", "string", "Relative name of the app host's A record."),
-            Variable::required("ingress_public_ip_id", "string", "Resource ID of the ingress controller's public IP."),
+        // DNS zones and records are global: no location.
+        let mut inputs: Vec<Input> = placement(stack)?.into_iter().filter(|i| i.variable.name != "location").collect();
+        inputs.extend([
+            Variable::required("zone_name", "string", "The DNS zone, such as example.com.")
+                .validate(
+                    crate::hcl_util::matches_regex(
+                        r"^([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?\.)+[a-z][-a-z0-9]{0,61}[a-z0-9]$",
+                        var("zone_name"),
+                    ),
+                    "The zone name must be a lowercase DNS name.",
+                )
+                .passed(string(self.spec.hosted_zone_name.clone())),
+            Variable::required("app_record_name", "string", "Relative name of the app host's A record.")
+                .passed(string(self.app_record.clone())),
+            Variable::required("ingress_public_ip_id", "string", "Resource ID of the ingress controller's public IP.")
+                .passed(stack.output("ingress", "public_ip_id")?),
         ]);
-        for (variable, _) in &extra {
+        for (variable, value) in extra {
             let mut records =
                 Variable::required(variable, "string", "Extra records, keyed by a stable label.").non_nullable();
             records.type_constraint = record_type_expr();
-            variables.push(records);
-        }
-
-        let mut inputs: Vec<(String, Expression)> =
-            placement_inputs(stack)?.into_iter().filter(|(name, _)| name != "location").collect();
-        inputs.push(("zone_name".to_owned(), string(self.spec.hosted_zone_name.clone())));
-        inputs.push(("app_record_name".to_owned(), string(self.app_record.clone())));
-        inputs.push(("ingress_public_ip_id".to_owned(), stack.output("ingress", "public_ip_id")?));
-        for (variable, value) in extra {
-            inputs.push((variable.to_owned(), value));
+            inputs.push(records.passed(value));
         }
 
         Ok(RenderedModule {
             providers: vec![ProviderRequirement::azurerm()],
-            variables,
             main: body.build(),
             outputs: vec![
                 Output::new(
@@ -340,9 +335,9 @@ impl Module for DnsModule<'_> {
                 .at_root(),
                 Output::new("zone_id", traversal("azurerm_dns_zone", ["this", "id"]), "Resource ID of the zone."),
             ],
-            inputs,
-            warnings: Vec::new(),
-        })
+            ..RenderedModule::default()
+        }
+        .with_inputs(inputs))
     }
 }
 

@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use crate::diagnostics::{Diagnostics, FieldPath};
 use crate::hcl_util::{string, strings, traversal, var};
 use crate::module::{
-    Contributions, Module, Output, ProviderRequirement, RenderError, RenderedModule, StackContext, Variable,
+    Contributions, Input, Module, Output, ProviderRequirement, RenderError, RenderedModule, StackContext, Variable,
 };
 
 /// Repository variables the generated workflows read, each set from one root Terraform output.
@@ -171,10 +171,11 @@ pub(crate) fn federated_identity(display_name: Expression, description: &str) ->
     ]
 }
 
-/// Variables and outputs shared by both GitHub identities.
-pub(crate) fn identity_variables() -> Vec<Variable> {
+/// Inputs and outputs shared by both GitHub identities.
+pub(crate) fn identity_inputs(display_name: &str, subject: String) -> Vec<Input> {
     vec![
-        Variable::required("display_name", "string", "Display name of the Entra ID application."),
+        Variable::required("display_name", "string", "Display name of the Entra ID application.")
+            .passed(string(display_name)),
         Variable::required(
             "subject",
             "string",
@@ -186,7 +187,8 @@ pub(crate) fn identity_variables() -> Vec<Variable> {
                 var("subject"),
             ),
             "The subject must name one repository and one branch or environment, without wildcards.",
-        ),
+        )
+        .passed(string(subject)),
     ]
 }
 
@@ -260,8 +262,8 @@ impl Module for GithubOidcModule<'_> {
             .add_attribute(("principal_id", traversal("azuread_service_principal", ["this", "object_id"])))
             .add_attribute(("principal_type", string("ServicePrincipal")))
             .build();
-        let mut variables = identity_variables();
-        variables.push(
+        let mut inputs = identity_inputs(&format!("gha-{}-push", self.spec.slug()), self.spec.subject());
+        inputs.push(
             Variable::required("registry_id", "string", "Resource ID of the one registry this identity may push to.")
                 .validate(
                     crate::hcl_util::matches_regex(
@@ -269,20 +271,16 @@ impl Module for GithubOidcModule<'_> {
                         var("registry_id"),
                     ),
                     "The registry ID must be the resource ID of one container registry.",
-                ),
+                )
+                .passed(stack.output("acr", "id")?),
         );
         Ok(RenderedModule {
             providers: vec![ProviderRequirement::azuread(), ProviderRequirement::azurerm()],
-            variables,
             main: body.add_block(push).build(),
             outputs: identity_outputs(),
-            inputs: vec![
-                ("display_name".to_owned(), string(format!("gha-{}-push", self.spec.slug()))),
-                ("subject".to_owned(), string(self.spec.subject())),
-                ("registry_id".to_owned(), stack.output("acr", "id")?),
-            ],
-            warnings: Vec::new(),
-        })
+            ..RenderedModule::default()
+        }
+        .with_inputs(inputs))
     }
 }
 

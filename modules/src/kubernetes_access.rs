@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use crate::aks::ClusterAuthentication;
 use crate::diagnostics::{Diagnostics, FieldPath};
 use crate::github_oidc::variables;
-use crate::github_oidc::{Github, federated_identity, identity_outputs, identity_variables};
+use crate::github_oidc::{Github, federated_identity, identity_inputs, identity_outputs};
 use crate::hcl_util::{object, string, template, traversal, var};
 use crate::module::{Contributions, Module, ProviderRequirement, RenderError, RenderedModule, StackContext, Variable};
 use crate::rules;
@@ -156,19 +156,23 @@ impl Module for KubernetesAccessModule<'_> {
             );
         }
 
-        let mut variables = identity_variables();
-        variables.extend([
-            Variable::required("cluster_id", "string", "Resource ID of the AKS cluster."),
-            crate::common::required_string("namespace", "Namespace CI deploys to.").validate(
-                crate::hcl_util::matches_regex("^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$", var("namespace")),
-                "The namespace must be a Kubernetes name.",
-            ),
+        let mut inputs = identity_inputs(&format!("gha-{}-deploy", self.github.slug()), self.github.subject());
+        inputs.extend([
+            Variable::required("cluster_id", "string", "Resource ID of the AKS cluster.")
+                .passed(stack.output("aks", "id")?),
+            crate::common::required_string("namespace", "Namespace CI deploys to.")
+                .validate(
+                    crate::hcl_util::matches_regex("^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$", var("namespace")),
+                    "The namespace must be a Kubernetes name.",
+                )
+                .passed(string(self.spec.namespace.clone())),
             Variable::optional(
                 "role_definition_name",
                 "string",
                 "Namespace-scoped role of the deploy identity.",
                 string(self.spec.role.role_definition_name()),
-            ),
+            )
+            .passed_default(),
         ]);
         Ok(RenderedModule {
             providers: vec![
@@ -176,7 +180,6 @@ impl Module for KubernetesAccessModule<'_> {
                 ProviderRequirement::azurerm(),
                 ProviderRequirement::kubernetes(),
             ],
-            variables,
             main: body.build(),
             outputs: identity_outputs()
                 .into_iter()
@@ -184,15 +187,10 @@ impl Module for KubernetesAccessModule<'_> {
                 .chain([crate::module::Output::new("namespace", traversal_metadata_name(), "Namespace CI deploys to.")
                     .at_root()])
                 .collect(),
-            inputs: vec![
-                ("display_name".to_owned(), string(format!("gha-{}-deploy", self.github.slug()))),
-                ("subject".to_owned(), string(self.github.subject())),
-                ("cluster_id".to_owned(), stack.output("aks", "id")?),
-                ("namespace".to_owned(), string(self.spec.namespace.clone())),
-                ("role_definition_name".to_owned(), string(self.spec.role.role_definition_name())),
-            ],
             warnings,
-        })
+            ..RenderedModule::default()
+        }
+        .with_inputs(inputs))
     }
 }
 

@@ -26,8 +26,8 @@ pub mod stack;
 
 pub use diagnostics::{Diagnostic, Diagnostics, FieldPath, Location};
 pub use module::{
-    BlockComment, ClusterConnection, ClusterCredentials, Contributions, Module, Output, OutputRef, ProviderRequirement,
-    ReadmeStep, RenderError, RenderedModule, RepositoryVariable, StackContext, StackSettings, Variable, WorkflowJob,
-    WorkflowStep,
+    BlockComment, ClusterConnection, ClusterCredentials, Contributions, Input, Module, Output, OutputRef,
+    ProviderRequirement, ReadmeStep, RenderError, RenderedModule, RepositoryVariable, StackContext, StackSettings,
+    Variable, WorkflowJob, WorkflowStep,
 };
 pub use spec::StackSpec;

@@ -192,6 +192,29 @@ impl Variable {
         self.sensitive = true;
         self
     }
+
+    /// This variable together with the value the root passes to it: one declaration for both.
+    pub fn passed(self, value: impl Into<Expression>) -> Input {
+        Input { variable: self, value: Some(value.into()) }
+    }
+
+    /// An optional variable the root passes its own default, so the child module documents the
+    /// value this stack uses and the root states it: the value is written once, here. A required
+    /// variable has no default and is passed nothing.
+    pub fn passed_default(self) -> Input {
+        let value = self.default.clone();
+        Input { variable: self, value }
+    }
+}
+
+/// One input of a child module, declared once: the variable (type, description, default, rules)
+/// and the value the root passes to it. [`RenderedModule::with_inputs`] splits it into both.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Input {
+    /// The child module's variable.
+    pub variable: Variable,
+    /// What the root passes; `None` leaves the variable at its default.
+    pub value: Option<Expression>,
 }
 
 /// A child module output.
@@ -261,6 +284,20 @@ pub struct RenderedModule {
     pub warnings: Vec<String>,
 }
 
+impl RenderedModule {
+    /// Adds each input's variable, and the value the root passes, in order.
+    #[must_use]
+    pub fn with_inputs(mut self, inputs: impl IntoIterator<Item = Input>) -> Self {
+        for Input { variable, value } in inputs {
+            if let Some(value) = value {
+                self.inputs.push((variable.name.clone(), value));
+            }
+            self.variables.push(variable);
+        }
+        self
+    }
+}
+
 /// What a module sees of the stack while it renders: the stack settings and the outputs declared
 /// by the modules rendered before it.
 #[derive(Debug, Clone, Default)]
@@ -325,6 +362,23 @@ impl StackContext {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_input_declares_the_variable_and_the_value_the_root_passes_once() {
+        let one = Expression::from(1);
+        let module = RenderedModule::default().with_inputs([
+            Variable::required("size", "number", "Size.").passed(one.clone()),
+            Variable::optional("tier", "string", "Tier.", crate::hcl_util::string("Free")).passed_default(),
+            Variable::required("left_out", "string", "Not passed.").passed_default(),
+        ]);
+        let names: Vec<&str> = module.variables.iter().map(|v| v.name.as_str()).collect();
+        assert_eq!(names, ["size", "tier", "left_out"]);
+        assert_eq!(
+            module.inputs,
+            [("size".to_owned(), one), ("tier".to_owned(), crate::hcl_util::string("Free"))],
+            "the root passes the declared value, and an optional variable its own default"
+        );
+    }
 
     #[test]
     fn outputs_resolve_only_when_declared() {

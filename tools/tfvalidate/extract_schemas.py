@@ -24,8 +24,9 @@ schema can be rebuilt from them:
 
 What cannot be recovered (documented in tools/tfvalidate/README.md): descriptions, which
 provider-configuration arguments are required (cdktf makes them all optional), the
-`computed` flag of optional+computed arguments, exact min_items above 1 and max_items above
-1, sensitivity and deprecation.
+`computed` flag of optional+computed arguments (restored for every SDKv2 `id` and for the
+arguments listed in OPTIONAL_COMPUTED), exact min_items above 1 and max_items above 1,
+sensitivity and deprecation.
 
 Written in Python (stdlib only) rather than Rust because it is regex and JSON munging over
 ~400 MB of generated code that runs once per pin change at install time; it needs no build.
@@ -65,6 +66,23 @@ GETTER_TYPES = {
 # environment) and drops max_items there, so the provider blocks' item limits are lost. The
 # one that matters to every root, azurerm's mandatory `features {}`, is restored here.
 PROVIDER_BLOCK_ITEMS = {"azurerm": {"features": (1, 1)}}
+# The `computed` flag of optional+computed arguments is lost in the wheels (they appear as plain
+# optional). A mock provider (`terraform test`'s `mock_provider`) fills only computed attributes,
+# so a lost flag leaves a value null that the real provider sets on create. Restored here:
+# * `id` of every resource and data source: terraform-plugin-sdk v2 adds it to each top-level
+#   schema as Optional+Computed (plugin-framework resources declare it computed, which the wheels
+#   keep, or required, which stays as it is);
+# * the optional+computed arguments of the real schemas that generated stacks read back, checked
+#   one by one against the providers' documentation ("Optional ... If not specified, ...
+#   generated/defaults to").
+OPTIONAL_COMPUTED = {
+    "azurerm": {
+        # Defaults to MC_<resource group>_<cluster>_<region>.
+        "azurerm_kubernetes_cluster": ["node_resource_group"],
+        # Generated as a GUID when not set.
+        "azurerm_role_assignment": ["name"],
+    },
+}
 PRIMITIVE_STORAGE = {"string": "string", "number": "number", "boolean": "bool", "any": "dynamic"}
 
 
@@ -329,6 +347,7 @@ class Provider:
         readme = self.files["package/README.md"].decode()
         src = re.search(r"prebuilt bindings for ([\w-]+)/([\w-]+) provider version ([\w.-]+)", readme)
         meta.update(namespace=src.group(1), name=src.group(2), version=src.group(3))
+        restore_optional_computed(meta["name"], resources, data_sources)
         # `terraform providers schema -json` leaves out empty maps; so does this file.
         schema = {"provider": provider}
         if resources:
@@ -336,6 +355,21 @@ class Provider:
         if data_sources:
             schema["data_source_schemas"] = data_sources
         return meta, schema
+
+
+def restore_optional_computed(provider, resources, data_sources):
+    """Marks the arguments of OPTIONAL_COMPUTED, and every optional top-level `id`, computed."""
+    for schemas in (resources, data_sources):
+        for schema in schemas.values():
+            attr = schema["block"].get("attributes", {}).get("id")
+            if attr is not None and attr.get("optional"):
+                attr["computed"] = True
+    for tf_type, names in OPTIONAL_COMPUTED.get(provider, {}).items():
+        attributes = resources[tf_type]["block"]["attributes"]
+        for name in names:
+            if not attributes[name].get("optional"):
+                raise SystemExit(f"extract_schemas: {tf_type}.{name} is not optional; update OPTIONAL_COMPUTED")
+            attributes[name]["computed"] = True
 
 
 def read_wheel(path):

@@ -177,6 +177,23 @@ impl Tools {
         Ok(report)
     }
 
+    /// Runs `terraform init -backend=false` against the stand-in providers and `terraform test`
+    /// on a copy of the root `dir` (its `tests/*.tftest.hcl` with `mock_provider` blocks plan and
+    /// apply offline). `Err` means the run could not start; a failing test is in the report.
+    pub fn test(&self, dir: &Path) -> Result<TestReport> {
+        let session = Session::new(self, dir)?;
+        let mut init = Report::default();
+        if !session.init(&mut init)? {
+            return Ok(TestReport { passed: false, output: init.to_string(), seconds: 0.0 });
+        }
+        let started = std::time::Instant::now();
+        let test = session.terraform(&["test", "-no-color"])?;
+        let seconds = started.elapsed().as_secs_f64();
+        let mut output = String::from_utf8_lossy(&test.stdout).into_owned();
+        output.push_str(&String::from_utf8_lossy(&test.stderr));
+        Ok(TestReport { passed: test.status.success(), output, seconds })
+    }
+
     /// `terraform providers schema -json` of the root `dir` after `init` with the stand-ins:
     /// what Terraform itself sees of the served schemas.
     pub fn providers_schema(&self, dir: &Path) -> Result<serde_json::Value> {
@@ -299,6 +316,33 @@ fn copy_root(from: &Path, to: &Path) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// What `terraform test` reported for one root.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TestReport {
+    /// Every run of every test file passed (exit status 0).
+    pub passed: bool,
+    /// Terraform's output: one line per file and run, then the failures with file and line.
+    pub output: String,
+    /// Wall time of `terraform test` alone (without `init`).
+    pub seconds: f64,
+}
+
+impl TestReport {
+    /// The runs that failed, as Terraform names them (`run "name"... fail`).
+    pub fn failed_runs(&self) -> Vec<String> {
+        self.output
+            .lines()
+            .filter_map(|line| line.trim().strip_prefix("run \"")?.strip_suffix("\"... fail").map(str::to_owned))
+            .collect()
+    }
+}
+
+impl fmt::Display for TestReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.output)
+    }
 }
 
 /// How bad a diagnostic is.

@@ -198,3 +198,51 @@ fn terraform_providers_schema_equals_the_extracted_files() {
         }
     }
 }
+
+/// The cdktf wheels mark `id` optional only; the real SDKv2 providers mark it optional and
+/// computed, and a mock provider fills only computed attributes. The extraction restores the
+/// flag on every optional top-level `id` (and on the listed optional+computed arguments).
+#[test]
+fn every_optional_id_is_also_computed_as_in_the_real_providers() {
+    let Some(tools) = tools_or_skip("schema fidelity of id") else {
+        return;
+    };
+    for provider in tools.providers().expect("reading the pinned providers") {
+        let file = tools.schemas_dir.join(format!("{}.json", provider.name));
+        let schema: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&file).expect("schema file")).expect("JSON");
+        let schema = &schema["provider_schemas"][provider.address()];
+        for kind in ["resource_schemas", "data_source_schemas"] {
+            for (name, resource) in schema[kind].as_object().into_iter().flatten() {
+                let id = &resource["block"]["attributes"]["id"];
+                if id["optional"] == true {
+                    assert_eq!(
+                        id["computed"], true,
+                        "{} {kind} {name}: id is optional but not computed",
+                        provider.name
+                    );
+                }
+            }
+        }
+    }
+    let azurerm: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(tools.schemas_dir.join("azurerm.json")).expect("schema file"))
+            .expect("JSON");
+    let resources = &azurerm["provider_schemas"]["registry.terraform.io/hashicorp/azurerm"]["resource_schemas"];
+    let cluster = &resources["azurerm_kubernetes_cluster"]["block"]["attributes"];
+    assert_eq!(cluster["id"]["computed"], true);
+    assert_eq!(cluster["node_resource_group"]["computed"], true);
+    assert_eq!(cluster["node_resource_group"]["optional"], true, "still settable");
+}
+
+/// `terraform test` with a `mock_provider` against the stand-ins: ids and optional+computed
+/// arguments come back filled, so outputs and references built on them evaluate.
+#[test]
+fn terraform_test_with_mock_providers_fills_ids() {
+    let Some(tools) = tools_or_skip("terraform test with mock providers") else {
+        return;
+    };
+    let report = tools.test(&fixture("mock_computed")).expect("terraform test runs");
+    assert!(report.passed, "{report}");
+    assert!(report.output.contains("1 passed, 0 failed"), "{report}");
+}
