@@ -40,7 +40,7 @@ fn near_misses_of_short_names_get_a_suggestion() {
 #[test]
 fn a_control_character_is_reported_on_its_own_line_and_column() {
     let text = "stack:\n  name: demo\n  location: \"west\u{1}europe\"\n";
-    let diagnostics = load_str::<StackSpec>(text, Format::Yaml).err().expect("a syntax error");
+    let Err(diagnostics) = load_str::<StackSpec>(text, Format::Yaml) else { panic!("a syntax error") };
     let first = diagnostics.iter().next().expect("one problem");
     assert_eq!(first.rule, "syntax");
     assert_eq!(first.location, Some(Location { line: 3, column: 18 }), "{first}");
