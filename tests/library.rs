@@ -270,6 +270,9 @@ impl Module for OwnCluster {
         let resource = resource
             .add_attribute(("name", var("name")))
             .add_attribute(("dns_prefix", var("name")))
+            // cert-manager's DNS-01 identity (TLS is on in the default spec) needs workload identity.
+            .add_attribute(("oidc_issuer_enabled", true))
+            .add_attribute(("workload_identity_enabled", true))
             .add_attribute(("tags", var("tags")))
             .add_block(
                 Block::builder("default_node_pool")
@@ -285,6 +288,7 @@ impl Module for OwnCluster {
             Output::new("id", cluster(&[Step::Attr("id")]), "Resource ID."),
             Output::new("name", cluster(&[Step::Attr("name")]), "Name.").at_root(),
             Output::new("host", kube_config("host"), "API server URL.").sensitive(),
+            Output::new("oidc_issuer_url", cluster(&[Step::Attr("oidc_issuer_url")]), "OIDC issuer URL."),
             Output::new(
                 "cluster_ca_certificate",
                 stackgen::modules::hcl_util::call("base64decode", [kube_config("cluster_ca_certificate")]),
@@ -333,7 +337,7 @@ fn replacing_the_cluster_module_regenerates_a_working_stack() {
     let generated = generate_with(&spec, |stack| stack.replace(OwnCluster { omit: None })).expect("generates");
     let aks = file(&generated, "terraform/modules/aks/main.tf");
     assert!(aks.contains("dns_prefix"), "{aks}");
-    assert!(!aks.contains("oidc_issuer_enabled"), "our module replaced stackgen's:\n{aks}");
+    assert!(!aks.contains("azure_policy_enabled"), "our module replaced stackgen's:\n{aks}");
     let root = file(&generated, "terraform/main.tf");
     assert!(root.contains("module.aks.host"), "the providers connect through the replacement:\n{root}");
     let Some(tools) = tfvalidate::tools_or_skip("terraform validate of a stack with a replaced cluster") else {

@@ -106,10 +106,10 @@ fn values_and_chart_metadata_carry_the_spec() {
         assert_eq!(values["service"]["targetPort"], app.port, "{example}");
         assert_eq!(values["service"]["port"], app.port, "{example}");
         assert_eq!(values["replicaCount"], app.replicas, "{example}");
-        assert_eq!(values["ingress"]["className"], spec.ingress.ingress_class_name, "{example}");
+        assert_eq!(values["ingress"]["className"], spec.ingress.class_name(), "{example}");
         assert_eq!(values["ingress"]["host"], app.host, "{example}");
         assert_eq!(values["ingress"]["pathPrefix"], app.path_prefix, "{example}");
-        assert_eq!(values["networkPolicy"]["ingressControllerNamespace"], spec.ingress.namespace, "{example}");
+        assert_eq!(values["networkPolicy"]["ingressControllerNamespace"], spec.ingress.namespace(), "{example}");
 
         let files = chart_files(&spec);
         let chart_yaml = &files.iter().find(|(p, _)| p == "Chart.yaml").expect("Chart.yaml").1;
@@ -524,7 +524,7 @@ fn renders_every_resource_wired_to_the_release_and_the_spec() {
             assert_eq!(rules[0]["ports"], json!([{"port": "http", "protocol": "TCP"}]), "{label}");
             assert_eq!(
                 rules[0]["from"][0],
-                json!({"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": r.spec.ingress.namespace}}}),
+                json!({"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": r.spec.ingress.namespace()}}}),
                 "{label}: the ingress controller's namespace is admitted"
             );
             // The test pod is admitted as a client, and itself admits nothing.
@@ -558,7 +558,7 @@ fn renders_every_resource_wired_to_the_release_and_the_spec() {
         );
 
         for ingress in find(&r.docs, "Ingress") {
-            assert_eq!(ingress["spec"]["ingressClassName"], r.spec.ingress.ingress_class_name.as_str(), "{label}");
+            assert_eq!(ingress["spec"]["ingressClassName"], r.spec.ingress.class_name(), "{label}");
             let rule = &ingress["spec"]["rules"][0];
             assert_eq!(rule["host"], app.host.as_str(), "{label}");
             let path = &rule["http"]["paths"][0];
@@ -589,12 +589,15 @@ fn renders_every_resource_wired_to_the_release_and_the_spec() {
             let annotations = doc["metadata"]["annotations"].as_object().cloned().unwrap_or_default();
             assert!(!annotations.keys().any(|k| k.ends_with("-snippet")), "{label} {template}: snippet annotation");
         }
+        // https once the Ingress has TLS: by default when the spec has it, or set in the values.
+        let tls = r.spec.tls.settings().is_some() || r.values["ingress"].get("tls").is_some();
+        let scheme = if tls { "https" } else { "http" };
         let url = if app.path_prefix == "/" {
-            format!("http://{}/", app.host)
+            format!("{scheme}://{}/", app.host)
         } else {
-            format!("http://{}{}/", app.host, app.path_prefix)
+            format!("{scheme}://{}{}/", app.host, app.path_prefix)
         };
-        if enabled(&["ingress", "enabled"], true) && r.values["ingress"].get("tls").is_none() {
+        if enabled(&["ingress", "enabled"], true) {
             assert!(r.notes.contains(&url), "{label}: NOTES show {url}:\n{}", r.notes);
         }
     }

@@ -814,6 +814,10 @@ fn readme_lists_every_step_in_order() {
             // After the first release: Argo CD's first sync then already has a pushed image tag.
             steps.push("kubectl apply --namespace");
         }
+        let watch = format!("wait certificate/{}-tls --for=condition=Ready", spec.app.name);
+        if spec.tls.settings().is_some() {
+            steps.push(&watch);
+        }
         let url = readme::app_url(&spec);
         steps.push(&url);
         let mut at = 0;
@@ -823,7 +827,8 @@ fn readme_lists_every_step_in_order() {
                 .unwrap_or_else(|| panic!("{label}: {step:?} missing or out of order after byte {at}"));
             at += found + step.len();
         }
-        let expected_url = format!("https://{}{}", spec.app.host, spec.app.path_prefix);
+        let scheme = if spec.tls.settings().is_some() { "https" } else { "http" };
+        let expected_url = format!("{scheme}://{}{}", spec.app.host, spec.app.path_prefix);
         assert_eq!(url, expected_url, "{label}");
         assert!(readme.contains("Trivy"), "{label}: the README names the dependency audit tool");
     }

@@ -1,10 +1,12 @@
-//! The ingress controller: a static public IP, the role AKS needs to attach it, and the NGINX
-//! ingress controller as a pinned Helm release.
+//! The ingress controller: a static public IP, the role AKS needs to attach it, and the controller
+//! of the chosen `backend` as a pinned Helm release (ingress-nginx here; Traefik in
+//! [`crate::traefik`]).
 
 use hcl::{Block, Body, Expression};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+use crate::cert_manager::TlsSettings;
 use crate::common::{placement_inputs, placement_variables};
 use crate::diagnostics::{Diagnostics, FieldPath};
 use crate::hcl_util::{call, object, string, template, traversal, var};
@@ -17,7 +19,7 @@ use crate::rules::{self, Range};
 pub const REPLICAS: Range = Range::new(1, 10);
 
 /// Upstream ingress-nginx is retired; say so every time it is generated.
-pub const NGINX_RETIRED_WARNING: &str = "ingress-nginx is retired upstream (no fixes since March 2026); plan a move to another ingress.backend (Gateway API or the AKS application routing add-on)";
+pub const NGINX_RETIRED_WARNING: &str = "ingress-nginx is retired upstream (no fixes since March 2026): set `ingress.backend: traefik`, which serves the same Ingress and its nginx annotations, to move with one field";
 
 /// The ingress controller.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
@@ -26,29 +28,22 @@ pub struct Ingress {
     /// Which controller serves ingresses.
     #[serde(default)]
     pub backend: IngressBackend,
-    /// Pinned chart version.
-    #[serde(default = "default_chart_version")]
-    pub chart_version: String,
-    /// Ingress class the controller serves and the chart's Ingress uses.
-    #[serde(default = "default_class")]
-    pub ingress_class_name: String,
-    /// Namespace of the controller.
-    #[serde(default = "default_namespace")]
-    pub namespace: String,
+    /// Pinned chart version of the backend's controller; defaults to the version stackgen pins for
+    /// that backend (ingress-nginx 4.13.3, traefik 41.3.0).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub chart_version: Option<String>,
+    /// Ingress class the controller serves and the chart's Ingress uses; defaults to
+    /// `external-nginx` (nginx) or `traefik` (traefik).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ingress_class_name: Option<String>,
+    /// Namespace of the controller; defaults to the backend's name (`ingress-nginx`, `traefik`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub namespace: Option<String>,
     /// Controller replicas.
     #[serde(default = "default_replicas")]
     pub replicas: u32,
 }
 
-fn default_chart_version() -> String {
-    "4.13.3".to_owned()
-}
-fn default_class() -> String {
-    "external-nginx".to_owned()
-}
-fn default_namespace() -> String {
-    "ingress-nginx".to_owned()
-}
 fn default_replicas() -> u32 {
     2
 }
@@ -57,29 +52,83 @@ impl Default for Ingress {
     fn default() -> Self {
         Self {
             backend: IngressBackend::default(),
-            chart_version: default_chart_version(),
-            ingress_class_name: default_class(),
-            namespace: default_namespace(),
+            chart_version: None,
+            ingress_class_name: None,
+            namespace: None,
             replicas: default_replicas(),
         }
     }
 }
 
-/// The ingress controller implementation. An enum so other controllers can be added.
+/// The ingress controller implementation. Every backend serves the app the same way: its host,
+/// its path prefix stripped, its Service behind it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum IngressBackend {
     /// kubernetes/ingress-nginx through its Helm chart (retired upstream; see the warning).
     #[default]
     Nginx,
+    /// Traefik Proxy v3 through its Helm chart, serving the same `networking.k8s.io/v1` Ingress
+    /// through its `kubernetesIngressNGINX` provider, which reads the `nginx.ingress.kubernetes.io`
+    /// annotations the chart sets: the maintained drop-in for ingress-nginx.
+    Traefik,
+}
+
+impl IngressBackend {
+    /// The chart version stackgen pins for this backend.
+    pub fn default_chart_version(self) -> &'static str {
+        match self {
+            Self::Nginx => "4.13.3",
+            Self::Traefik => crate::traefik::CHART_VERSION,
+        }
+    }
+
+    /// The default ingress class name.
+    pub fn default_class(self) -> &'static str {
+        match self {
+            Self::Nginx => "external-nginx",
+            Self::Traefik => "traefik",
+        }
+    }
+
+    /// The default namespace of the controller.
+    pub fn default_namespace(self) -> &'static str {
+        match self {
+            Self::Nginx => "ingress-nginx",
+            Self::Traefik => "traefik",
+        }
+    }
+
+    /// The controller's `helm_release` label (kept `ingress_nginx` for existing stacks' state).
+    fn release_label(self) -> &'static str {
+        match self {
+            Self::Nginx => "ingress_nginx",
+            Self::Traefik => "traefik",
+        }
+    }
 }
 
 impl Ingress {
+    /// The pinned chart version: the spec's, else the backend's default.
+    pub fn chart_version(&self) -> &str {
+        self.chart_version.as_deref().unwrap_or(self.backend.default_chart_version())
+    }
+
+    /// The ingress class the controller serves.
+    pub fn class_name(&self) -> &str {
+        self.ingress_class_name.as_deref().unwrap_or(self.backend.default_class())
+    }
+
+    /// The controller's namespace.
+    pub fn namespace(&self) -> &str {
+        self.namespace.as_deref().unwrap_or(self.backend.default_namespace())
+    }
+
     /// Pushes every rule broken.
     pub fn validate_at(&self, at: &FieldPath, diagnostics: &mut Diagnostics) {
-        rules::SEMVER.check_at(&self.chart_version, &at.key("chart_version"), diagnostics);
-        rules::KUBERNETES_NAME.check_at(&self.ingress_class_name, &at.key("ingress_class_name"), diagnostics);
-        rules::KUBERNETES_NAME.check_at(&self.namespace, &at.key("namespace"), diagnostics);
+        rules::SEMVER.check_at(self.chart_version(), &at.key("chart_version"), diagnostics);
+        rules::KUBERNETES_NAME.check_at(self.class_name(), &at.key("ingress_class_name"), diagnostics);
+        rules::KUBERNETES_NAME.check_at(self.namespace(), &at.key("namespace"), diagnostics);
         REPLICAS.check_at(self.replicas, &at.key("replicas"), diagnostics);
     }
 }
@@ -88,12 +137,20 @@ impl Ingress {
 #[derive(Debug, Clone)]
 pub struct IngressModule<'a> {
     spec: &'a Ingress,
+    tls: Option<&'a TlsSettings>,
 }
 
 impl<'a> IngressModule<'a> {
-    /// Wraps the spec.
+    /// Wraps the spec (plain http until [`IngressModule::with_tls`]).
     pub fn new(spec: &'a Ingress) -> Self {
-        Self { spec }
+        Self { spec, tls: None }
+    }
+
+    /// Serves HTTPS as `tls` says: HTTP redirected, HSTS on HTTPS responses.
+    #[must_use]
+    pub fn with_tls(mut self, tls: Option<&'a TlsSettings>) -> Self {
+        self.tls = tls;
+        self
     }
 }
 
@@ -120,44 +177,10 @@ impl Module for IngressModule<'_> {
                 )])
                 .collect::<Vec<_>>(),
         );
-        let values = object([(
-            "controller",
-            object([
-                ("replicaCount", var("replicas")),
-                ("ingressClass", var("ingress_class_name")),
-                (
-                    "ingressClassResource",
-                    object([
-                        ("name", var("ingress_class_name")),
-                        ("controllerValue", template("k8s.io/${var.ingress_class_name}")),
-                        ("default", Expression::Bool(false)),
-                    ]),
-                ),
-                // Snippet annotations let any namespace inject NGINX config (CVE-2021-25742).
-                ("allowSnippetAnnotations", Expression::Bool(false)),
-                ("service", object([("externalTrafficPolicy", string("Local")), ("annotations", annotations)])),
-                ("resources", object([("requests", object([("cpu", string("100m")), ("memory", string("128Mi"))]))])),
-                // The chart reads `controller.minAvailable` and creates the disruption budget only
-                // with more than one replica (a budget of 1 over 1 pod would block node drains).
-                ("minAvailable", Expression::from(1)),
-                ("metrics", object([("enabled", Expression::Bool(true))])),
-            ]),
-        )]);
-        let release = Block::builder("resource")
-            .add_label("helm_release")
-            .add_label("ingress_nginx")
-            .add_attribute(("name", string("ingress-nginx")))
-            .add_attribute(("repository", string("https://kubernetes.github.io/ingress-nginx")))
-            .add_attribute(("chart", string("ingress-nginx")))
-            .add_attribute(("version", var("chart_version")))
-            .add_attribute(("namespace", var("namespace")))
-            .add_attribute(("create_namespace", true))
-            .add_attribute(("atomic", true))
-            .add_attribute(("wait", true))
-            .add_attribute(("timeout", 600))
-            .add_attribute(("values", Expression::Array(vec![call("yamlencode", [values])])))
-            .add_attribute(("depends_on", Expression::Array(vec![static_ip_ready()])))
-            .build();
+        let release = match self.spec.backend {
+            IngressBackend::Nginx => nginx_release(annotations, self.tls),
+            IngressBackend::Traefik => crate::traefik::release(annotations, self.tls),
+        };
 
         let mut variables = placement_variables();
         variables.extend(static_ip_variables());
@@ -165,24 +188,19 @@ impl Module for IngressModule<'_> {
             Variable::optional(
                 "chart_version",
                 "string",
-                "Pinned ingress-nginx chart version.",
-                string(self.spec.chart_version.clone()),
+                "Pinned chart version of the controller.",
+                string(self.spec.chart_version()),
             )
             .rule(&rules::SEMVER, "chart version"),
             Variable::optional(
                 "ingress_class_name",
                 "string",
                 "Ingress class the controller serves.",
-                string(self.spec.ingress_class_name.clone()),
+                string(self.spec.class_name()),
             )
             .rule(&rules::KUBERNETES_NAME, "ingress class name"),
-            Variable::optional(
-                "namespace",
-                "string",
-                "Namespace of the controller.",
-                string(self.spec.namespace.clone()),
-            )
-            .rule(&rules::KUBERNETES_NAME, "namespace"),
+            Variable::optional("namespace", "string", "Namespace of the controller.", string(self.spec.namespace()))
+                .rule(&rules::KUBERNETES_NAME, "namespace"),
             Variable::optional("replicas", "number", "Controller replicas.", Expression::from(self.spec.replicas))
                 .range(REPLICAS, "replicas"),
         ]);
@@ -190,9 +208,9 @@ impl Module for IngressModule<'_> {
         let mut inputs = placement_inputs(stack)?;
         inputs.extend(static_ip_inputs(stack)?);
         inputs.extend([
-            ("chart_version".to_owned(), string(self.spec.chart_version.clone())),
-            ("ingress_class_name".to_owned(), string(self.spec.ingress_class_name.clone())),
-            ("namespace".to_owned(), string(self.spec.namespace.clone())),
+            ("chart_version".to_owned(), string(self.spec.chart_version())),
+            ("ingress_class_name".to_owned(), string(self.spec.class_name())),
+            ("namespace".to_owned(), string(self.spec.namespace())),
             ("replicas".to_owned(), Expression::from(self.spec.replicas)),
         ]);
 
@@ -200,7 +218,7 @@ impl Module for IngressModule<'_> {
             Output::new("ingress_class_name", var("ingress_class_name"), "Ingress class to use in Ingress objects."),
             Output::new(
                 "namespace",
-                traversal("helm_release", ["ingress_nginx", "namespace"]),
+                traversal("helm_release", [self.spec.backend.release_label(), "namespace"]),
                 "Namespace of the controller.",
             ),
         ];
@@ -215,9 +233,68 @@ impl Module for IngressModule<'_> {
             main: Body::builder().add_blocks(static_ip_blocks()).add_block(release).build(),
             outputs,
             inputs,
-            warnings: vec![NGINX_RETIRED_WARNING.to_owned()],
+            warnings: match self.spec.backend {
+                IngressBackend::Nginx => vec![NGINX_RETIRED_WARNING.to_owned()],
+                IngressBackend::Traefik => Vec::new(),
+            },
         })
     }
+}
+
+/// The ingress-nginx release, its Service carrying the static IP's `annotations`.
+fn nginx_release(annotations: Expression, tls: Option<&TlsSettings>) -> Block {
+    let mut controller = vec![
+        ("replicaCount", var("replicas")),
+        ("ingressClass", var("ingress_class_name")),
+        (
+            "ingressClassResource",
+            object([
+                ("name", var("ingress_class_name")),
+                ("controllerValue", template("k8s.io/${var.ingress_class_name}")),
+                ("default", Expression::Bool(false)),
+            ]),
+        ),
+        // Snippet annotations let any namespace inject NGINX config (CVE-2021-25742).
+        ("allowSnippetAnnotations", Expression::Bool(false)),
+        ("service", object([("externalTrafficPolicy", string("Local")), ("annotations", annotations)])),
+        ("resources", object([("requests", object([("cpu", string("100m")), ("memory", string("128Mi"))]))])),
+        // The chart reads `controller.minAvailable` and creates the disruption budget only
+        // with more than one replica (a budget of 1 over 1 pod would block node drains).
+        ("minAvailable", Expression::from(1)),
+        ("metrics", object([("enabled", Expression::Bool(true))])),
+    ];
+    if let Some(tls) = tls {
+        // ingress-nginx redirects to HTTPS by itself once an Ingress has TLS (ssl-redirect) and
+        // sends HSTS on HTTPS responses only; its defaults (a year, with subdomains) become the
+        // spec's.
+        let hsts = &tls.hsts;
+        let text = |b: bool| string(if b { "true" } else { "false" });
+        controller.push((
+            "config",
+            object([
+                ("hsts", text(hsts.max_age_seconds > 0)),
+                ("hsts-max-age", string(hsts.max_age_seconds.to_string())),
+                ("hsts-include-subdomains", text(hsts.include_subdomains)),
+                ("hsts-preload", text(hsts.preload)),
+            ]),
+        ));
+    }
+    let values = object([("controller", object(controller))]);
+    Block::builder("resource")
+        .add_label("helm_release")
+        .add_label("ingress_nginx")
+        .add_attribute(("name", string("ingress-nginx")))
+        .add_attribute(("repository", string("https://kubernetes.github.io/ingress-nginx")))
+        .add_attribute(("chart", string("ingress-nginx")))
+        .add_attribute(("version", var("chart_version")))
+        .add_attribute(("namespace", var("namespace")))
+        .add_attribute(("create_namespace", true))
+        .add_attribute(("atomic", true))
+        .add_attribute(("wait", true))
+        .add_attribute(("timeout", 600))
+        .add_attribute(("values", Expression::Array(vec![call("yamlencode", [values])])))
+        .add_attribute(("depends_on", Expression::Array(vec![static_ip_ready()])))
+        .build()
 }
 
 // The static public IP every ingress backend serves on, and what AKS needs to attach it. Shared by

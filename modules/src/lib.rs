@@ -7,6 +7,7 @@ pub mod acr;
 pub mod aks;
 pub mod app;
 pub mod argocd;
+pub mod cert_manager;
 pub mod common;
 pub mod contribution;
 pub mod delivery;
@@ -23,6 +24,7 @@ pub mod rules;
 pub mod source;
 pub mod spec;
 pub mod stack;
+pub mod traefik;
 
 pub use diagnostics::{Diagnostic, Diagnostics, FieldPath, Location};
 pub use module::{

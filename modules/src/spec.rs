@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 use crate::acr::{Acr, AcrModule};
 use crate::aks::{Aks, AksModule};
 use crate::app::App;
+use crate::cert_manager::{CertManagerModule, Tls};
 use crate::delivery::{Delivery, DeployMode};
 use crate::diagnostics::{Diagnostics, FieldPath};
 use crate::dns::{Dns, DnsModule};
@@ -35,6 +36,9 @@ pub struct StackSpec {
     /// The ingress controller.
     #[serde(default)]
     pub ingress: Ingress,
+    /// TLS for the app host (Let's Encrypt through cert-manager), on unless `tls: false`.
+    #[serde(default)]
+    pub tls: Tls,
     /// Where the workload runs and what CI may do there.
     #[serde(default)]
     pub kubernetes_access: KubernetesAccess,
@@ -74,10 +78,13 @@ impl StackSpec {
             (root.key("stack"), Box::new(ResourceGroup::new(&self.stack))),
             (root.key("aks"), Box::new(AksModule::new(&self.aks))),
             (root.key("acr"), Box::new(AcrModule::new(&self.acr))),
-            (root.key("ingress"), Box::new(IngressModule::new(&self.ingress))),
+            (root.key("ingress"), Box::new(IngressModule::new(&self.ingress).with_tls(self.tls.settings()))),
             (root.key("dns"), Box::new(DnsModule::new(&self.dns, app_record))),
-            (root.key("github"), Box::new(GithubOidcModule::new(&self.github))),
         ];
+        if let Some(tls) = self.tls.settings() {
+            modules.push((root.key("tls"), Box::new(CertManagerModule::new(tls, &self.dns.hosted_zone_name))));
+        }
+        modules.push((root.key("github"), Box::new(GithubOidcModule::new(&self.github))));
         match self.delivery.mode {
             DeployMode::Push => modules.push((
                 root.key("kubernetes_access"),
@@ -140,7 +147,7 @@ impl StackSpec {
                 ),
             );
         }
-        if self.ingress.namespace == self.kubernetes_access.namespace {
+        if self.ingress.namespace() == self.kubernetes_access.namespace {
             diagnostics.push(
                 root.key("kubernetes_access").key("namespace"),
                 "namespace-clash",

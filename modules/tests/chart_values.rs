@@ -70,7 +70,7 @@ fn stack() -> StackContext {
 #[test]
 fn ingress_nginx_values_exist_in_the_pinned_chart() {
     let spec = Ingress::default();
-    assert_eq!(spec.chart_version, "4.13.3", "vendor the values.yaml of the new pin");
+    assert_eq!(spec.chart_version(), "4.13.3", "vendor the values.yaml of the new pin");
     let rendered = IngressModule::new(&spec).render(&stack()).expect("renders");
     let mut found = Vec::new();
     unknown_keys(

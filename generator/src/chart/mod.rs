@@ -50,8 +50,23 @@ pub fn render(spec: &StackSpec, contributions: &Contributions) -> Result<FileTre
     }
     let mut files = FileTree::new();
     files.merge_under(&format!("charts/{}", spec.app.name), chart)?;
+    if spec.tls.settings().is_some() {
+        // The cert_manager module's helm_release installs this local chart.
+        let dir = format!("terraform/modules/cert_manager/{}", stackgen_modules::cert_manager::ISSUER_CHART);
+        for (path, contents) in CLUSTER_ISSUER_CHART {
+            files.insert(&format!("{dir}/{path}"), *contents)?;
+        }
+    }
     Ok(files)
 }
+
+/// The `ClusterIssuer` chart Terraform installs after cert-manager (see `cert_manager.rs` for why
+/// it is a chart): static, every value comes from the `helm_release`.
+const CLUSTER_ISSUER_CHART: &[(&str, &str)] = &[
+    ("Chart.yaml", include_str!("cluster_issuer/Chart.yaml")),
+    ("templates/clusterissuer.yaml", include_str!("cluster_issuer/templates/clusterissuer.yaml")),
+    ("values.yaml", include_str!("cluster_issuer/values.yaml")),
+];
 
 /// The chart's files, path inside the chart → contents, in path order.
 ///
@@ -134,6 +149,7 @@ fn readme(spec: &StackSpec, parameters: &[yaml::Parameter]) -> Result<String, Ge
         stack: &'a str,
         host: &'a str,
         url_path: String,
+        scheme: &'a str,
         class: &'a str,
         namespace: &'a str,
         repository: String,
@@ -146,7 +162,8 @@ fn readme(spec: &StackSpec, parameters: &[yaml::Parameter]) -> Result<String, Ge
         stack: &spec.stack.name,
         host: &app.host,
         url_path: if app.path_prefix == "/" { "/".to_owned() } else { format!("{}/", app.path_prefix) },
-        class: &spec.ingress.ingress_class_name,
+        scheme: if spec.tls.settings().is_some() { "https" } else { "http" },
+        class: spec.ingress.class_name(),
         namespace: spec.namespace(),
         repository: spec.image_repository(),
         parameters: parameters

@@ -388,6 +388,11 @@ pub struct TestImage {
     pub pull_policy: PullPolicy,
 }
 
+/// The Secret holding the app host's certificate (cert-manager writes it, the Ingress reads it).
+pub fn tls_secret_name(spec: &StackSpec) -> String {
+    format!("{}-tls", spec.app.name)
+}
+
 impl ChartValues {
     /// The defaults for `spec`'s app: everything the spec decides, secure settings otherwise.
     pub fn from_spec(spec: &StackSpec) -> Self {
@@ -446,11 +451,25 @@ impl ChartValues {
             service: Service { kind: ServiceType::ClusterIP, port: app.port, target_port: app.port },
             ingress: Ingress {
                 enabled: true,
-                class_name: spec.ingress.ingress_class_name.clone(),
+                class_name: spec.ingress.class_name().to_owned(),
                 host: app.host.clone(),
                 path_prefix: app.path_prefix.clone(),
-                annotations: BTreeMap::new(),
-                tls: Vec::new(),
+                // cert-manager's ingress-shim sees the annotation and requests the certificate named
+                // in `tls` from the stack's ClusterIssuer, in this namespace.
+                annotations: spec
+                    .tls
+                    .settings()
+                    .map(|tls| {
+                        BTreeMap::from([(
+                            "cert-manager.io/cluster-issuer".to_owned(),
+                            tls.issuer.cluster_issuer_name().to_owned(),
+                        )])
+                    })
+                    .unwrap_or_default(),
+                tls: match spec.tls.settings() {
+                    Some(_) => vec![IngressTls { secret_name: tls_secret_name(spec), hosts: vec![app.host.clone()] }],
+                    None => Vec::new(),
+                },
             },
             resources: Resources {
                 requests: ResourceList { cpu: "50m".to_owned(), memory: "64Mi".to_owned() },
@@ -470,7 +489,7 @@ impl ChartValues {
             pod_disruption_budget: PodDisruptionBudget { enabled: true, max_unavailable: 1 },
             network_policy: NetworkPolicy {
                 enabled: true,
-                ingress_controller_namespace: spec.ingress.namespace.clone(),
+                ingress_controller_namespace: spec.ingress.namespace().to_owned(),
                 extra_from: Vec::new(),
             },
             volumes: Vec::new(),

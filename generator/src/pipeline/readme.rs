@@ -14,10 +14,12 @@ use crate::generated::GenerateError;
 /// The README's path in the output.
 pub const PATH: &str = "README.md";
 
-/// The URL the app answers on once deployed.
+/// The URL the app answers on once deployed: https once its certificate is issued, unless the
+/// spec turns TLS off.
 pub fn app_url(spec: &StackSpec) -> String {
     let prefix = if spec.app.path_prefix == "/" { "/" } else { spec.app.path_prefix.as_str() };
-    format!("https://{}{prefix}", spec.app.host)
+    let scheme = if spec.tls.settings().is_some() { "https" } else { "http" };
+    format!("{scheme}://{}{prefix}", spec.app.host)
 }
 
 /// The one-line loop that copies Terraform outputs into repository variables.
@@ -86,6 +88,10 @@ struct Context<'a> {
     resource_group_output: String,
     cluster_name_output: String,
     app_url: String,
+    /// The app host's certificate (cert-manager's Certificate, named like its Secret), with TLS on.
+    certificate: Option<String>,
+    host: &'a str,
+    cluster_issuer: &'static str,
     trivy_repo: &'static str,
     next_version_path: &'static str,
     actions: Vec<Action>,
@@ -141,6 +147,9 @@ pub fn render(spec: &StackSpec, contributions: &Contributions) -> Result<String,
         resource_group_output,
         cluster_name_output,
         app_url: app_url(spec),
+        certificate: spec.tls.settings().map(|_| crate::chart::values::tls_secret_name(spec)),
+        host: &spec.app.host,
+        cluster_issuer: spec.tls.settings().map_or("", |tls| tls.issuer.cluster_issuer_name()),
         trivy_repo: TRIVY.repo,
         next_version_path: NEXT_VERSION_PATH,
         actions: ALL.iter().map(|a| Action { repo: a.repo, version: a.version, sha: a.sha }).collect(),
