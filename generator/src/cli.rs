@@ -192,6 +192,12 @@ fn display_name(path: Option<&Path>) -> String {
 fn load_spec(path: Option<&Path>) -> Result<Loaded<StackSpec>, u8> {
     let name = display_name(path);
     let (text, format) = match path {
+        // The size limit is checked before the file is read, so a huge file costs nothing.
+        Some(path) if std::fs::metadata(path).is_ok_and(|m| m.len() > crate::load::MAX_SPEC_BYTES as u64) => {
+            let size = std::fs::metadata(path).map_or(0, |m| m.len());
+            report(&name, &crate::load::too_large(size));
+            return Err(exit::INVALID_SPEC);
+        }
         Some(path) => match std::fs::read_to_string(path) {
             Ok(text) => (text, Format::from_path(path)),
             Err(error) => {

@@ -42,6 +42,23 @@ use stackgen_modules::diagnostics::{Diagnostic, Diagnostics, FieldPath, Location
 use messages::Classified;
 pub use spans::SpanIndex;
 
+/// The largest spec accepted, in bytes, checked before anything is parsed. Real specs are a few
+/// kilobytes; this bounds the memory and time a mistaken or hostile input can cost (the parsed
+/// value, the span index and every alias expansion are proportional to the input).
+pub const MAX_SPEC_BYTES: usize = 1024 * 1024;
+
+/// The diagnostic for an input over [`MAX_SPEC_BYTES`].
+pub fn too_large(bytes: u64) -> Diagnostics {
+    single(
+        FieldPath::root(),
+        "too-large",
+        format!(
+            "the spec is {bytes} bytes; specs are limited to {MAX_SPEC_BYTES} bytes (1 MiB), far above any real stack"
+        ),
+        START,
+    )
+}
+
 /// The syntax of a spec file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub enum Format {
@@ -95,6 +112,9 @@ pub struct Loaded<T> {
 /// suggestion), and the first of `type`, `missing-field`, `unknown-variant`, `length`,
 /// `value` that serde meets.
 pub fn load_str<T: DeserializeOwned + JsonSchema>(text: &str, format: Format) -> Result<Loaded<T>, Diagnostics> {
+    if text.len() > MAX_SPEC_BYTES {
+        return Err(too_large(text.len() as u64));
+    }
     let Parsed { document, spans, mut diagnostics } = parse(text, format)?;
     let schema = schemars::schema_for!(T);
     let schema = schema.as_value();
@@ -200,6 +220,17 @@ fn parse(text: &str, format: Format) -> Result<Parsed, Diagnostics> {
 }
 
 fn parse_yaml(text: &str) -> Result<Parsed, Diagnostics> {
+    if let Some(location) = too_many_aliases(text) {
+        let message = format!(
+            "the spec uses more than {MAX_ALIASES} aliases (`*name`); each one copies what its anchor names, so \
+             their number bounds how large the spec can grow"
+        );
+        return Err(single(FieldPath::root(), "too-many-aliases", message, location));
+    }
+    if let Some(location) = too_deep(text) {
+        let message = format!("the spec nests deeper than {MAX_NESTING} levels; real specs nest a few levels");
+        return Err(single(FieldPath::root(), "too-deep", message, location));
+    }
     let scan = spans::scan_yaml(text);
     if let Some((location, info)) = scan.syntax {
         return Err(single(FieldPath::root(), "syntax", format!("invalid YAML: {info}"), location));
@@ -208,11 +239,77 @@ fn parse_yaml(text: &str) -> Result<Parsed, Diagnostics> {
         return Err(empty_spec(Format::Yaml));
     }
     let document: Value = serde_yaml::from_str(text).map_err(|error| {
-        let location = error.location().map_or(START, |l| Location { line: l.line(), column: l.column() });
+        // Some errors (a control character) come with a character position but line 1,
+        // column 1: the position is the real place.
+        let location = reported_position(text, &error.to_string())
+            .or_else(|| error.location().map(|l| Location { line: l.line(), column: l.column() }))
+            .unwrap_or(START);
         let message = format!("invalid YAML: {}", strip_position(&error.to_string()));
         single(FieldPath::root(), "syntax", message, location)
     })?;
     finish(document, scan.spans, scan.duplicates, Format::Yaml)
+}
+
+/// The most alias references (`*name`) a YAML spec may use. Aliases copy their anchor's node, and
+/// aliases of anchors holding aliases multiply ("a billion laughs"), so their number is bounded
+/// before parsing: with at most this many, the expanded spec stays a small multiple of the text.
+pub const MAX_ALIASES: usize = 10;
+
+/// Where the text uses alias number [`MAX_ALIASES`] + 1 (a `*` starting a token, followed by an
+/// anchor name; quoted `*` and globs such as `*.example.com` in quotes do not count).
+fn too_many_aliases(text: &str) -> Option<Location> {
+    let mut count = 0;
+    for (index, line) in text.lines().enumerate() {
+        let chars: Vec<char> = line.chars().collect();
+        for (column, pair) in chars.windows(2).enumerate() {
+            let starts_token = column == 0 || matches!(chars[column - 1], ' ' | '\t' | '[' | '{' | ',');
+            if pair[0] == '*' && starts_token && (pair[1].is_alphanumeric() || pair[1] == '_') {
+                count += 1;
+                if count > MAX_ALIASES {
+                    return Some(Location { line: index + 1, column: column + 1 });
+                }
+            }
+        }
+    }
+    None
+}
+
+/// The deepest nesting a YAML spec may have (real specs have under ten levels). Checked on the
+/// text before any parser runs, because a parser recursing once per level (`- - - - …` on one
+/// line) would overflow the stack long before it reports an error.
+pub const MAX_NESTING: usize = 100;
+
+/// Where the text first exceeds [`MAX_NESTING`], by a cheap upper bound of the nesting: per line,
+/// the indentation plus the sequence dashes that open it, plus unclosed flow brackets.
+fn too_deep(text: &str) -> Option<Location> {
+    let mut brackets: usize = 0;
+    for (index, line) in text.lines().enumerate() {
+        let indent = line.len() - line.trim_start_matches([' ', '-', '?', ':']).len();
+        if indent > MAX_NESTING * 2 {
+            return Some(Location { line: index + 1, column: 1 });
+        }
+        for (column, c) in line.chars().enumerate() {
+            match c {
+                '[' | '{' => brackets += 1,
+                ']' | '}' => brackets = brackets.saturating_sub(1),
+                '#' => break,
+                _ => {}
+            }
+            if brackets > MAX_NESTING {
+                return Some(Location { line: index + 1, column: column + 1 });
+            }
+        }
+    }
+    None
+}
+
+/// The location of a "... at position N" in a parser's message (N counts characters from the
+/// start), for errors that carry no line and column of their own, such as a control character.
+fn reported_position(text: &str, message: &str) -> Option<Location> {
+    let position: usize =
+        message.rsplit_once(" at position ")?.1.split(|c: char| !c.is_ascii_digit()).next()?.parse().ok()?;
+    let offset = text.char_indices().nth(position).map_or(text.len(), |(offset, _)| offset);
+    Some(spans::LineIndex::new(text).location(offset))
 }
 
 fn parse_json(text: &str) -> Result<Parsed, Diagnostics> {

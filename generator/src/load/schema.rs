@@ -114,14 +114,17 @@ pub(crate) fn suggest<'c>(word: &str, candidates: &'c [String]) -> Option<&'c st
     // 0.8 is where Jaro-Winkler stops matching unrelated words of a few letters while still
     // catching a swapped, doubled or missing letter in a long snake_case name.
     const THRESHOLD: f64 = 0.8;
+    // Short names (`ttl`, `sku`) score low on Jaro-Winkler for a single slip (`tll`): one edit
+    // (a wrong, missing, extra or swapped letter) per four letters counts as a near miss too.
+    let edits_allowed = (word.chars().count() / 4).max(1);
     candidates
         .iter()
         .filter(|candidate| candidate.as_str() != word)
-        .map(|candidate| (strsim::jaro_winkler(word, candidate), candidate))
-        .filter(|(score, _)| *score >= THRESHOLD)
-        .fold(None, |best: Option<(f64, &String)>, (score, candidate)| match best {
-            Some((best_score, _)) if best_score >= score => best,
-            _ => Some((score, candidate)),
+        .map(|candidate| (strsim::osa_distance(word, candidate), strsim::jaro_winkler(word, candidate), candidate))
+        .filter(|(edits, score, _)| *edits <= edits_allowed || *score >= THRESHOLD)
+        .fold(None, |best: Option<(usize, f64, &String)>, (edits, score, candidate)| match best {
+            Some((best_edits, best_score, _)) if (best_edits, -best_score) <= (edits, -score) => best,
+            _ => Some((edits, score, candidate)),
         })
-        .map(|(_, candidate)| candidate.as_str())
+        .map(|(_, _, candidate)| candidate.as_str())
 }
