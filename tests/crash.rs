@@ -72,6 +72,7 @@ fn phase(out: &Path, old: &BTreeMap<String, Vec<u8>>, new: &BTreeMap<String, Vec
 struct Trials {
     dir: PathBuf,
     spec: PathBuf,
+    old_spec: PathBuf,
     old: BTreeMap<String, Vec<u8>>,
     new: BTreeMap<String, Vec<u8>>,
     old_dir: PathBuf,
@@ -83,12 +84,16 @@ impl Trials {
     fn new(dir: &Path) -> Self {
         let spec = large_spec(dir);
         let (old_dir, new_dir) = (dir.join("reference-old"), dir.join("reference-new"));
-        assert!(stackgen(dir, &["generate", "--out", path(&old_dir)]).status.success());
+        // The old generation comes from an explicit spec file: without one, stackgen seeds the
+        // default spec into the output as `stackgen.yaml`, which then belongs to the user and
+        // rightly survives every later generation.
+        let old_spec = repo_root().join("examples/default.yaml");
+        assert!(stackgen(dir, &["generate", path(&old_spec), "--out", path(&old_dir)]).status.success());
         assert!(stackgen(dir, &["generate", path(&spec), "--out", path(&new_dir)]).status.success());
         let (old, new) = (files(&old_dir), files(&new_dir));
         assert!(old.len() > 40 && new.len() > 40, "{} {}", old.len(), new.len());
         assert!(old.keys().any(|k| !new.contains_key(k)) && new.keys().any(|k| !old.contains_key(k)));
-        Self { dir: dir.to_path_buf(), spec, old, new, old_dir, phases: BTreeMap::new(), count: 0 }
+        Self { dir: dir.to_path_buf(), spec, old_spec, old, new, old_dir, phases: BTreeMap::new(), count: 0 }
     }
 
     /// A fresh output folder holding the old generation.
@@ -123,7 +128,7 @@ impl Trials {
             }
             1 => self.generate_new(out, what),
             _ => {
-                let old = stackgen(&self.dir, &["generate", "--out", &out_arg]);
+                let old = stackgen(&self.dir, &["generate", path(&self.old_spec), "--out", &out_arg]);
                 assert!(old.status.success(), "{what}: {}", text(&old).1);
                 assert!(files(out) == self.old, "{what}: generating the old spec gives exactly the old tree");
                 self.generate_new(out, what);
