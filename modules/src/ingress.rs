@@ -179,7 +179,7 @@ impl Module for IngressModule<'_> {
         );
         let release = match self.spec.backend {
             IngressBackend::Nginx => nginx_release(annotations, self.tls),
-            IngressBackend::Traefik => crate::traefik::release(annotations, self.tls),
+            IngressBackend::Traefik => crate::traefik::release(annotations, self.tls, static_ip_ready()),
         };
 
         let mut variables = placement_variables();

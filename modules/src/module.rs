@@ -28,6 +28,7 @@ pub use crate::contribution::{
 };
 use crate::diagnostics::{Diagnostics, FieldPath};
 pub use crate::error::RenderError;
+use crate::rules::{OneOf, Range, Rule};
 pub use crate::stack::StackSettings;
 
 /// A piece of the stack that renders to one local Terraform child module
@@ -356,6 +357,40 @@ impl StackContext {
                 output: output.to_owned(),
             }),
         }
+    }
+}
+
+/// Validation blocks built from the rules in [`crate::rules`]: one definition of a rule yields both
+/// the Rust check and the HCL condition.
+impl Variable {
+    /// Adds the `validation` block of `rule`, with `subject` naming the input in the message
+    /// (`The <subject> must be …`). Optional variables defaulting to `null` accept `null`.
+    pub fn rule(self, rule: &Rule, subject: &str) -> Self {
+        let value = crate::hcl_util::var(&self.name);
+        let condition = if self.default == Some(Expression::Null) {
+            rule.hcl_condition_or_null(value)
+        } else {
+            rule.hcl_condition(value)
+        };
+        self.validate(condition, &rule.error_message(subject))
+    }
+
+    /// Adds the `validation` block of `rule` applied to every item of a list variable.
+    pub fn rule_each(self, rule: &Rule, subject: &str) -> Self {
+        let condition = rule.hcl_condition_all(crate::hcl_util::var(&self.name));
+        self.validate(condition, &format!("Each of the {subject} must be {}.", rule.requirement))
+    }
+
+    /// Adds the `validation` block of a number range.
+    pub fn range(self, range: Range, subject: &str) -> Self {
+        let condition = range.hcl_condition(crate::hcl_util::var(&self.name));
+        self.validate(condition, &range.error_message(subject))
+    }
+
+    /// Adds the `validation` block of an enumeration.
+    pub fn one_of(self, one_of: OneOf, subject: &str) -> Self {
+        let condition = one_of.hcl_condition(crate::hcl_util::var(&self.name));
+        self.validate(condition, &one_of.error_message(subject))
     }
 }
 

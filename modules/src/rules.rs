@@ -26,7 +26,6 @@ use hcl::expr::BinaryOperator;
 
 use crate::diagnostics::{Diagnostics, FieldPath};
 use crate::hcl_util::{all_of, binary, call, matches_regex, strings};
-use crate::module::Variable;
 
 /// A string rule: a pattern (and an optional length bound) with one description for both the
 /// diagnostic and the Terraform error message.
@@ -192,38 +191,6 @@ impl OneOf {
     }
 }
 
-impl Variable {
-    /// Adds the `validation` block of `rule`, with `subject` naming the input in the message
-    /// (`The <subject> must be …`). Optional variables defaulting to `null` accept `null`.
-    pub fn rule(self, rule: &Rule, subject: &str) -> Self {
-        let value = crate::hcl_util::var(&self.name);
-        let condition = if self.default == Some(Expression::Null) {
-            rule.hcl_condition_or_null(value)
-        } else {
-            rule.hcl_condition(value)
-        };
-        self.validate(condition, &rule.error_message(subject))
-    }
-
-    /// Adds the `validation` block of `rule` applied to every item of a list variable.
-    pub fn rule_each(self, rule: &Rule, subject: &str) -> Self {
-        let condition = rule.hcl_condition_all(crate::hcl_util::var(&self.name));
-        self.validate(condition, &format!("Each of the {subject} must be {}.", rule.requirement))
-    }
-
-    /// Adds the `validation` block of a number range.
-    pub fn range(self, range: Range, subject: &str) -> Self {
-        let condition = range.hcl_condition(crate::hcl_util::var(&self.name));
-        self.validate(condition, &range.error_message(subject))
-    }
-
-    /// Adds the `validation` block of an enumeration.
-    pub fn one_of(self, one_of: OneOf, subject: &str) -> Self {
-        let condition = one_of.hcl_condition(crate::hcl_util::var(&self.name));
-        self.validate(condition, &one_of.error_message(subject))
-    }
-}
-
 fn compiled(pattern: &str) -> regex::Regex {
     use std::collections::BTreeMap;
     use std::sync::{Mutex, OnceLock};
@@ -370,6 +337,7 @@ pub fn ipv4_cidr(value: &str, path: &FieldPath, diagnostics: &mut Diagnostics) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::module::Variable;
 
     fn broken(check: impl Fn(&FieldPath, &mut Diagnostics)) -> Vec<&'static str> {
         let mut d = Diagnostics::new();

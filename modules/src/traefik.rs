@@ -19,8 +19,10 @@ pub const CHART_VERSION: &str = "41.3.0";
 /// The Traefik release, its Service carrying the static IP's `annotations`.
 ///
 /// Reads the ingress module's variables: `chart_version`, `namespace`, `replicas` and
-/// `ingress_class_name`.
-pub(crate) fn release(annotations: Expression, tls: Option<&TlsSettings>) -> Block {
+/// `ingress_class_name`. `static_ip_ready` is what the release waits for before the Service asks
+/// for the static IP (the ingress module's role-propagation wait); it is passed in so this file
+/// does not reach back into the ingress module that calls it.
+pub(crate) fn release(annotations: Expression, tls: Option<&TlsSettings>, static_ip_ready: Expression) -> Block {
     let controller = template("k8s.io/${var.ingress_class_name}");
     let mut extra_objects = vec![object([
         ("apiVersion", string("networking.k8s.io/v1")),
@@ -108,6 +110,6 @@ pub(crate) fn release(annotations: Expression, tls: Option<&TlsSettings>) -> Blo
         .add_attribute(("wait", true))
         .add_attribute(("timeout", 600))
         .add_attribute(("values", Expression::Array(vec![call("yamlencode", [values])])))
-        .add_attribute(("depends_on", Expression::Array(vec![crate::ingress::static_ip_ready()])))
+        .add_attribute(("depends_on", Expression::Array(vec![static_ip_ready])))
         .build()
 }

@@ -5,9 +5,9 @@ use std::fs;
 use std::io;
 use std::path::Path;
 
-use super::Manifest;
 use super::journal::{JOURNAL_PATH, is_interrupted};
 use super::manifest::MANIFEST_PATH;
+use super::manifest::Manifest;
 use crate::FileTree;
 use crate::file_tree::FileKind;
 

@@ -15,8 +15,9 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+use super::error::WriteError;
+use super::layout::RESERVED_DIR;
 use super::manifest::sha256;
-use super::{RESERVED_DIR, WriteError};
 
 /// The journal, relative to the output folder.
 pub const JOURNAL_PATH: &str = ".stackgen/journal.json";

@@ -8,15 +8,14 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use super::WriteError;
+use super::error::WriteError;
 use crate::FileTree;
 use crate::file_tree::FileKind;
 
 /// Where the manifest lives, relative to the output folder.
 pub const MANIFEST_PATH: &str = ".stackgen/manifest.json";
 
-/// The folder stackgen reserves inside the output folder; a [`FileTree`] may not write into it.
-pub const RESERVED_DIR: &str = ".stackgen";
+pub use super::layout::RESERVED_DIR;
 
 /// The manifest's format version; bumped when its shape changes. Format 1 (no seeded files)
 /// is still read.
