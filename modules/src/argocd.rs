@@ -1,12 +1,13 @@
 //! Argo CD, installed into the cluster as a pinned Helm release (`gitops` delivery only). It pulls
 //! the generated chart from the repository, so CI never needs cluster credentials.
 
-use hcl::{Block, Body, Expression};
+use hcl::{Body, Expression};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::diagnostics::{Diagnostics, FieldPath};
-use crate::hcl_util::{call, object, string, traversal, var};
+use crate::hcl_util::{object, string, traversal};
+use crate::helm_release::RepositoryChart;
 use crate::module::{Module, Output, ProviderRequirement, RenderError, RenderedModule, StackContext, Variable};
 use crate::rules;
 
@@ -79,20 +80,14 @@ impl Module for ArgoCdModule<'_> {
             // Deleting the release must not delete every Application with it.
             ("crds", object([("keep", Expression::Bool(true))])),
         ]);
-        let release = Block::builder("resource")
-            .add_label("helm_release")
-            .add_label("argocd")
-            .add_attribute(("name", string("argocd")))
-            .add_attribute(("repository", string(CHART_REPOSITORY)))
-            .add_attribute(("chart", string("argo-cd")))
-            .add_attribute(("version", var("chart_version")))
-            .add_attribute(("namespace", var("namespace")))
-            .add_attribute(("create_namespace", true))
-            .add_attribute(("atomic", true))
-            .add_attribute(("wait", true))
-            .add_attribute(("timeout", 900))
-            .add_attribute(("values", Expression::Array(vec![call("yamlencode", [values])])))
-            .build();
+        let release = RepositoryChart {
+            label: "argocd",
+            name: "argocd",
+            repository: CHART_REPOSITORY,
+            chart: "argo-cd",
+            timeout_seconds: 900,
+        }
+        .release(values, Vec::new());
         Ok(RenderedModule {
             providers: vec![ProviderRequirement::helm()],
             variables: vec![

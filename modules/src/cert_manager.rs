@@ -24,6 +24,7 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use crate::common::{placement_attributes, placement_inputs, placement_variables};
 use crate::diagnostics::{Diagnostics, FieldPath};
 use crate::hcl_util::{call, object, string, strings, template, traversal, var};
+use crate::helm_release::RepositoryChart;
 use crate::module::{Module, Output, ProviderRequirement, RenderError, RenderedModule, StackContext, Variable};
 use crate::rules;
 
@@ -355,27 +356,20 @@ impl Module for CertManagerModule<'_> {
             ),
             ("resources", object([("requests", object([("cpu", string("10m")), ("memory", string("64Mi"))]))])),
         ]);
-        let release = Block::builder("resource")
-            .add_label("helm_release")
-            .add_label("cert_manager")
-            .add_attribute(("name", string("cert-manager")))
-            .add_attribute(("repository", string("https://charts.jetstack.io")))
-            .add_attribute(("chart", string("cert-manager")))
-            .add_attribute(("version", var("chart_version")))
-            .add_attribute(("namespace", var("namespace")))
-            .add_attribute(("create_namespace", true))
-            .add_attribute(("atomic", true))
-            .add_attribute(("wait", true))
-            .add_attribute(("timeout", 600))
-            .add_attribute(("values", Expression::Array(vec![call("yamlencode", [values])])))
-            .add_attribute((
-                "depends_on",
-                Expression::Array(vec![
-                    traversal("azurerm_federated_identity_credential", ["this"]),
-                    traversal("azurerm_role_assignment", ["dns"]),
-                ]),
-            ))
-            .build();
+        let release = RepositoryChart {
+            label: "cert_manager",
+            name: "cert-manager",
+            repository: "https://charts.jetstack.io",
+            chart: "cert-manager",
+            timeout_seconds: 600,
+        }
+        .release(
+            values,
+            vec![
+                traversal("azurerm_federated_identity_credential", ["this"]),
+                traversal("azurerm_role_assignment", ["dns"]),
+            ],
+        );
         let issuer_values = object([
             ("name", var("cluster_issuer_name")),
             ("server", var("acme_server")),

@@ -9,7 +9,8 @@ use serde::{Deserialize, Serialize};
 use crate::cert_manager::TlsSettings;
 use crate::common::{placement_inputs, placement_variables};
 use crate::diagnostics::{Diagnostics, FieldPath};
-use crate::hcl_util::{call, object, string, template, traversal, var};
+use crate::hcl_util::{object, string, template, traversal, var};
+use crate::helm_release::RepositoryChart;
 use crate::module::{
     BlockComment, Module, Output, ProviderRequirement, RenderError, RenderedModule, StackContext, Variable,
 };
@@ -280,21 +281,14 @@ fn nginx_release(annotations: Expression, tls: Option<&TlsSettings>) -> Block {
         ));
     }
     let values = object([("controller", object(controller))]);
-    Block::builder("resource")
-        .add_label("helm_release")
-        .add_label("ingress_nginx")
-        .add_attribute(("name", string("ingress-nginx")))
-        .add_attribute(("repository", string("https://kubernetes.github.io/ingress-nginx")))
-        .add_attribute(("chart", string("ingress-nginx")))
-        .add_attribute(("version", var("chart_version")))
-        .add_attribute(("namespace", var("namespace")))
-        .add_attribute(("create_namespace", true))
-        .add_attribute(("atomic", true))
-        .add_attribute(("wait", true))
-        .add_attribute(("timeout", 600))
-        .add_attribute(("values", Expression::Array(vec![call("yamlencode", [values])])))
-        .add_attribute(("depends_on", Expression::Array(vec![static_ip_ready()])))
-        .build()
+    RepositoryChart {
+        label: "ingress_nginx",
+        name: "ingress-nginx",
+        repository: "https://kubernetes.github.io/ingress-nginx",
+        chart: "ingress-nginx",
+        timeout_seconds: 600,
+    }
+    .release(values, vec![static_ip_ready()])
 }
 
 // The static public IP every ingress backend serves on, and what AKS needs to attach it. Shared by

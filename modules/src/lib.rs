@@ -16,6 +16,7 @@ pub mod dns;
 pub mod error;
 pub mod github_oidc;
 pub mod hcl_util;
+pub mod helm_release;
 pub mod ingress;
 pub mod kubernetes_access;
 pub mod module;

@@ -10,7 +10,8 @@
 use hcl::{Block, Expression};
 
 use crate::cert_manager::TlsSettings;
-use crate::hcl_util::{call, object, string, template, var};
+use crate::hcl_util::{object, string, template, var};
+use crate::helm_release::RepositoryChart;
 
 /// The traefik/traefik chart version stackgen pins (Traefik v3.7.11). Its `values.yaml` is a test
 /// fixture: every key set below must exist there.
@@ -97,19 +98,12 @@ pub(crate) fn release(annotations: Expression, tls: Option<&TlsSettings>, static
         values.push(("ports", object(ports)));
     }
     let values = object(values);
-    Block::builder("resource")
-        .add_label("helm_release")
-        .add_label("traefik")
-        .add_attribute(("name", string("traefik")))
-        .add_attribute(("repository", string("https://traefik.github.io/charts")))
-        .add_attribute(("chart", string("traefik")))
-        .add_attribute(("version", var("chart_version")))
-        .add_attribute(("namespace", var("namespace")))
-        .add_attribute(("create_namespace", true))
-        .add_attribute(("atomic", true))
-        .add_attribute(("wait", true))
-        .add_attribute(("timeout", 600))
-        .add_attribute(("values", Expression::Array(vec![call("yamlencode", [values])])))
-        .add_attribute(("depends_on", Expression::Array(vec![static_ip_ready])))
-        .build()
+    RepositoryChart {
+        label: "traefik",
+        name: "traefik",
+        repository: "https://traefik.github.io/charts",
+        chart: "traefik",
+        timeout_seconds: 600,
+    }
+    .release(values, vec![static_ip_ready])
 }
