@@ -352,36 +352,17 @@ fn plan_seeded(
     if !out_exists {
         return Ok(Some(Action::Create));
     }
-    check_parents(out, path)?;
-    let target = out.join(path);
-    match fs::symlink_metadata(&target) {
-        Ok(meta) if meta.is_file() => {}
-        Ok(meta) => {
-            let what = if meta.is_dir() { "a directory" } else { "not a regular file" };
-            return Err(WriteError::PathConflict { path: path.to_owned(), blocker: target, what });
-        }
-        Err(error) if error.kind() == io::ErrorKind::NotFound => return Ok(Some(Action::Create)),
-        Err(source) => return Err(WriteError::Io { action: "inspect", path: target, source }),
-    }
-    let current = fs::read(&target).map_err(|source| WriteError::Io { action: "read", path: target, source })?;
-    Ok((current == bytes).then_some(Action::Unchanged))
+    Ok(match existing_file(out, path)? {
+        None => Some(Action::Create),
+        Some(current) => (current == bytes).then_some(Action::Unchanged),
+    })
 }
 
 /// `Ok(Err(()))` when the file on disk was changed by hand.
 fn plan_file(out: &Path, path: &str, bytes: &[u8], previous: &Manifest) -> Result<Result<Action, ()>, WriteError> {
-    check_parents(out, path)?;
-    let target = out.join(path);
-    match fs::symlink_metadata(&target) {
-        Ok(meta) if meta.is_file() => {}
-        Ok(meta) => {
-            let what = if meta.is_dir() { "a directory" } else { "not a regular file" };
-            return Err(WriteError::PathConflict { path: path.to_owned(), blocker: target, what });
-        }
-        Err(error) if error.kind() == io::ErrorKind::NotFound => return Ok(Ok(Action::Create)),
-        Err(source) => return Err(WriteError::Io { action: "inspect", path: target, source }),
-    }
-    let current =
-        fs::read(&target).map_err(|source| WriteError::Io { action: "read", path: target.clone(), source })?;
+    let Some(current) = existing_file(out, path)? else {
+        return Ok(Ok(Action::Create));
+    };
     if current == bytes {
         return Ok(Ok(Action::Unchanged));
     }
@@ -389,6 +370,23 @@ fn plan_file(out: &Path, path: &str, bytes: &[u8], previous: &Manifest) -> Resul
         Some(recorded) if *recorded == sha256(&current) => Ok(Ok(Action::Replace)),
         _ => Ok(Err(())),
     }
+}
+
+/// The bytes of the regular file at `path` inside `out`, or `None` when nothing is there; a
+/// directory or anything else in the way, also as a parent, is a [`WriteError::PathConflict`].
+fn existing_file(out: &Path, path: &str) -> Result<Option<Vec<u8>>, WriteError> {
+    check_parents(out, path)?;
+    let target = out.join(path);
+    match fs::symlink_metadata(&target) {
+        Ok(meta) if meta.is_file() => {}
+        Ok(meta) => {
+            let what = if meta.is_dir() { "a directory" } else { "not a regular file" };
+            return Err(WriteError::PathConflict { path: path.to_owned(), blocker: target, what });
+        }
+        Err(error) if error.kind() == io::ErrorKind::NotFound => return Ok(None),
+        Err(source) => return Err(WriteError::Io { action: "inspect", path: target, source }),
+    }
+    fs::read(&target).map(Some).map_err(|source| WriteError::Io { action: "read", path: target, source })
 }
 
 /// Every parent of `path` inside `out` must be a directory or absent.
