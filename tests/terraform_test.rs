@@ -18,6 +18,30 @@ fn run(tools: &tfvalidate::Tools, name: &str, root: &Path) -> tfvalidate::TestRe
     report
 }
 
+/// Every variable with a `validation` block in a child module is named in an `expect_failures` of
+/// that module's validation runs (the custom stack's own module included only if it has rules).
+#[track_caller]
+fn assert_every_validation_is_exercised(name: &str, generated: &stackgen::generator::Generated) {
+    let text = |path: &str| String::from_utf8_lossy(generated.files.get(path).expect("file")).into_owned();
+    let Some(tests) = generated.files.get(stackgen::generator::terraform_tests::PATH) else { return };
+    let tests = String::from_utf8_lossy(tests).into_owned();
+    let runs: Vec<&str> = tests.split("\nrun \"").skip(1).collect();
+    for path in generated.files.paths().filter(|p| p.starts_with("terraform/modules/") && p.ends_with("/variables.tf"))
+    {
+        let module = path.trim_start_matches("terraform/modules/").trim_end_matches("/variables.tf");
+        for block in text(path).split("\nvariable \"").skip(1) {
+            let variable = block.split('"').next().unwrap_or_default();
+            if !block.contains("validation {") {
+                continue;
+            }
+            let expected = format!("var.{variable},");
+            let covered =
+                runs.iter().any(|run| run.starts_with(&format!("{module}_validations")) && run.contains(&expected));
+            assert!(covered, "{name}: no expect_failures run for {module}'s var.{variable}");
+        }
+    }
+}
+
 #[test]
 fn every_generated_stack_passes_its_own_terraform_test() {
     let Some(tools) = tfvalidate::tools_or_skip("terraform test of the generated stacks") else { return };
@@ -26,6 +50,7 @@ fn every_generated_stack_passes_its_own_terraform_test() {
     stacks.push(("custom_stack".to_owned(), custom_stack::custom_stack().expect("custom stack generates")));
     for (name, generated) in stacks {
         assert!(generated.files.get(stackgen::generator::terraform_tests::PATH).is_some(), "{name} ships no tests");
+        assert_every_validation_is_exercised(&name, &generated);
         let dir = tempfile::tempdir().expect("tempdir");
         common::write_tree(&generated, dir.path());
         let report = run(&tools, &name, &dir.path().join("terraform"));
@@ -37,7 +62,9 @@ fn every_generated_stack_passes_its_own_terraform_test() {
 #[test]
 fn the_generated_asserts_fail_when_the_wiring_breaks() {
     let Some(tools) = tfvalidate::tools_or_skip("terraform test mutation check") else { return };
-    let generated = common::generate_file(&common::repo_root().join("examples/default.yaml"));
+    // push-mode has every tested module: registry, push and deploy identities, DNS, the Entra ID
+    // cluster and the ingress controller.
+    let generated = common::generate_file(&common::repo_root().join("examples/push-mode.yaml"));
     let dir = tempfile::tempdir().expect("tempdir");
     common::write_tree(&generated, dir.path());
     let root = dir.path().join("terraform");
@@ -47,31 +74,86 @@ fn the_generated_asserts_fail_when_the_wiring_breaks() {
         assert!(text.contains(from), "{file} lacks {from:?}");
         std::fs::write(&path, text.replacen(from, to, 1)).expect("write");
     };
-    // Each mutation breaks one asserted wiring; each must surface as its own failed assert.
-    mutate(
-        "modules/acr/main.tf",
-        "principal_id                     = var.kubelet_object_id",
-        "principal_id                     = \"11111111-1111-4111-8111-111111111111\"",
-    );
-    mutate(
-        "modules/github_oidc/main.tf",
-        "scope                = var.registry_id",
-        "scope                = \"/subscriptions/0b1f6471-1bf0-4dda-aec3-cb9272f09590\"",
-    );
-    mutate(
-        "modules/github_oidc/main.tf",
-        "subject        = var.subject",
-        "subject        = \"repo:contoso/stackgen-demo:ref:refs/heads/*\"",
-    );
-    mutate("modules/dns/main.tf", "target_resource_id  = var.ingress_public_ip_id", "target_resource_id  = null");
-    let report = run(&tools, "default (mutated)", &root);
+    let other = "\"11111111-1111-4111-8111-111111111111\"";
+    // Each mutation breaks one asserted wiring; each must surface as its own failure.
+    let mutations: [(&str, &str, &str, &str); 11] = [
+        (
+            "modules/acr/main.tf",
+            "principal_id                     = var.kubelet_object_id",
+            "principal_id                     = OTHER",
+            "AcrPull must be held by the kubelet identity.",
+        ),
+        (
+            "modules/github_oidc/main.tf",
+            "scope                = var.registry_id",
+            "scope                = \"/subscriptions/0b1f6471-1bf0-4dda-aec3-cb9272f09590\"",
+            "AcrPush must be scoped to exactly the stack's registry.",
+        ),
+        (
+            "modules/github_oidc/main.tf",
+            "subject        = var.subject",
+            "subject        = \"repo:contoso/shop:ref:refs/heads/*\"",
+            "The federated credential must trust exactly the spec's branch or environment.",
+        ),
+        (
+            "modules/dns/main.tf",
+            "target_resource_id  = var.ingress_public_ip_id",
+            "target_resource_id  = null",
+            "The app's record must alias the ingress IP.",
+        ),
+        (
+            "modules/aks/main.tf",
+            "principal_id         = data.azurerm_client_config.current.object_id",
+            "principal_id         = OTHER",
+            "Cluster admin must go to whoever runs Terraform, the principal the providers log in as.",
+        ),
+        (
+            "modules/aks/main.tf",
+            "role_assignment_id = azurerm_role_assignment.deployer_cluster_admin.id",
+            "role_assignment_id = azurerm_kubernetes_cluster.this.id",
+            "The propagation wait must follow the cluster-admin assignment.",
+        ),
+        (
+            "modules/aks/outputs.tf",
+            "kube_config[0].host\n  sensitive   = true",
+            "kube_config[0].host",
+            "The host output must be sensitive.",
+        ),
+        (
+            "modules/ingress/main.tf",
+            "scope                = azurerm_resource_group.ingress_ip.id",
+            "scope                = azurerm_public_ip.ingress.id",
+            "Network Contributor must be scoped to the IP's resource group, where the cloud provider lists public IPs.",
+        ),
+        (
+            "modules/ingress/main.tf",
+            "\"service.beta.kubernetes.io/azure-load-balancer-resource-group\"            = azurerm_resource_group.ingress_ip.name",
+            "\"service.beta.kubernetes.io/azure-load-balancer-resource-group\"            = var.resource_group_name",
+            "The controller's Service must name the IP's resource group (azure-load-balancer-resource-group).",
+        ),
+        (
+            "modules/kubernetes_access/main.tf",
+            "scope                = \"${var.cluster_id}/namespaces/${kubernetes_namespace_v1.this.metadata[0].name}\"",
+            "scope                = var.cluster_id",
+            "The deploy identity's role must be scoped to its one namespace.",
+        ),
+        // A validation made vacuous: its expect_failures run misses the failure. Only one: Terraform
+        // skips the runs after a run that errors.
+        (
+            "modules/acr/variables.tf",
+            "condition     = contains([\"Basic\", \"Standard\", \"Premium\"], var.sku)",
+            "condition     = var.sku == var.sku",
+            "var.sku, was expected to report an error",
+        ),
+    ];
+    for (file, from, to, _) in &mutations {
+        mutate(file, from, &to.replace("OTHER", other));
+    }
+    let report = run(&tools, "push-mode (mutated)", &root);
     assert!(!report.passed, "terraform test passed on broken wiring:\n{report}");
-    for message in [
-        "AcrPull must be held by the kubelet identity.",
-        "AcrPush must be scoped to exactly the stack's registry.",
-        "The federated credential must trust exactly the spec's branch or environment.",
-        "The app's record must alias the ingress IP.",
-    ] {
-        assert!(report.output.contains(message), "no failed assert {message:?}:\n{report}");
+    // Terraform wraps long messages; compare with whitespace collapsed.
+    let output = report.output.split_whitespace().collect::<Vec<_>>().join(" ");
+    for (file, _, _, message) in mutations {
+        assert!(output.contains(message), "{file}: no failure {message:?}:\n{report}");
     }
 }

@@ -87,6 +87,29 @@ impl Repo {
         ] {
             runner.vars.insert(name.to_owned(), value.to_owned());
         }
+        // `terraform init` in the pull-request gate installs the stand-in providers (which serve
+        // the pinned providers' schemas, all `terraform test` with mock providers needs) from a
+        // filesystem mirror, as a runner with a provider mirror would; the step itself is the
+        // generated one, unchanged, and terraform runs for real.
+        let tools = tfvalidate::tools_or_skip("the pull-request gate's terraform test")?;
+        let terraformrc = dir.path().join("terraformrc");
+        std::fs::write(
+            &terraformrc,
+            format!(
+                "disable_checkpoint = true\nprovider_installation {{\n  filesystem_mirror {{\n    path    = {:?}\n    include = [\"registry.terraform.io/*/*\"]\n  }}\n}}\n",
+                tools.plugin_dir.to_string_lossy()
+            ),
+        )
+        .expect("terraformrc");
+        for (name, value) in [
+            ("TF_CLI_CONFIG_FILE", terraformrc.to_string_lossy().into_owned()),
+            ("TF_DISABLE_PLUGIN_TLS", "1".to_owned()),
+            ("CHECKPOINT_DISABLE", "1".to_owned()),
+            (tfvalidate::provider::SCHEMAS_DIR_ENV, tools.schemas_dir.to_string_lossy().into_owned()),
+            (tfvalidate::provider::SOCKET_DIR_ENV, dir.path().to_string_lossy().into_owned()),
+        ] {
+            runner.env.insert(name.to_owned(), value);
+        }
         // One target dir for every run of these tests: the starter compiles once.
         let target = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("workflow-harness-target");
         runner.env.insert("CARGO_TARGET_DIR".to_owned(), target.to_string_lossy().into_owned());
@@ -232,20 +255,29 @@ fn gitops_starter_passes_every_job_on_first_push_and_the_pull_request_gate_tells
     // Pull requests: untouched, a hand edit of a generated file, an edit of a seeded file.
     repo.runner.clear_calls();
     let untouched = repo.pull_request("untouched", "untouched", |_| {});
-    assert_all_passed(&untouched, &["generated", "terraform-fmt", "chart-lint"]);
+    assert_all_passed(&untouched, &["generated", "terraform-fmt", "terraform-test", "chart-lint"]);
     let installs = calls_of(&repo.runner, "cargo");
     let rev = pull_request::STACKGEN_BUILD_REV.expect("built from a git checkout");
     assert_eq!(
         installs,
         [format!("+stable install --locked --git https://github.com/stackgen/stackgen --rev {rev} stackgen")]
     );
+    // The gate's terraform test really ran the generated tests, offline.
+    let tests = &untouched.job("terraform-test").steps[3].log;
+    assert!(tests.contains("run \"acr\"... pass") && tests.contains(" passed, 0 failed."), "{tests}");
     let lint = &untouched.job("chart-lint").steps[1].log;
     assert!(lint.contains("1 chart(s) linted, 0 chart(s) failed"), "{lint}");
 
-    let edited = repo.pull_request("hand-edit", "hand edit of values.yaml", |dir| {
+    let edited = repo.pull_request("hand-edit", "hand edits of values.yaml and the registry module", |dir| {
         let path = dir.join("charts/hello/values.yaml");
         let text = std::fs::read_to_string(&path).expect("values");
         std::fs::write(&path, text.replacen("replicaCount: 2", "replicaCount: 3", 1)).expect("edit");
+        // AcrPull handed to someone other than the kubelet: the gate's terraform test must fail.
+        let path = dir.join("terraform/modules/acr/main.tf");
+        let text = std::fs::read_to_string(&path).expect("acr module");
+        let broken = text.replacen("= var.kubelet_object_id", "= \"11111111-1111-4111-8111-111111111111\"", 1);
+        assert_ne!(broken, text, "the AcrPull principal is var.kubelet_object_id");
+        std::fs::write(&path, broken).expect("edit");
     });
     let generated = edited.job("generated");
     assert!(!generated.passed(), "the gate must fail on a hand edit:\n{}", generated.logs());
@@ -255,13 +287,20 @@ fn gitops_starter_passes_every_job_on_first_push_and_the_pull_request_gate_tells
     // The summary step still ran and shows the change under review.
     assert!(generated.summary.contains("## Generated changes in this pull request"), "{}", generated.summary);
     assert!(edited.job("terraform-fmt").passed() && edited.job("chart-lint").passed(), "{}", edited.logs());
+    let terraform_test = edited.job("terraform-test");
+    assert!(!terraform_test.passed(), "terraform test must fail on a broken wiring:\n{}", terraform_test.logs());
+    assert!(
+        terraform_test.logs().contains("AcrPull must be held by the kubelet identity."),
+        "{}",
+        terraform_test.logs()
+    );
 
     let seeded_edit = repo.pull_request("seeded-edit", "edit the starter service", |dir| {
         let path = dir.join("service/src/main.rs");
         let text = std::fs::read_to_string(&path).expect("main.rs");
         std::fs::write(&path, format!("// Our service now.\n{text}")).expect("edit");
     });
-    assert_all_passed(&seeded_edit, &["generated", "terraform-fmt", "chart-lint"]);
+    assert_all_passed(&seeded_edit, &["generated", "terraform-fmt", "terraform-test", "chart-lint"]);
 }
 
 #[test]
@@ -300,7 +339,7 @@ fn push_mode_deploys_with_helm_upgrade_through_the_deploy_identity() {
     assert!(logins[1].contains("client-id=00000000-0000-0000-0000-0000000de910"), "deploy identity: {logins:?}");
 
     let untouched = repo.pull_request("untouched", "untouched", |_| {});
-    assert_all_passed(&untouched, &["generated", "terraform-fmt", "chart-lint"]);
+    assert_all_passed(&untouched, &["generated", "terraform-fmt", "terraform-test", "chart-lint"]);
 }
 
 #[test]
@@ -339,5 +378,5 @@ fn an_own_flask_service_is_built_from_its_dockerfile_and_checked_by_its_own_comm
     assert!(rendered.contains(&format!("image: \"{IMAGE}:0.0.1\"")), "{rendered}");
 
     let untouched = repo.pull_request("untouched", "untouched", |_| {});
-    assert_all_passed(&untouched, &["generated", "terraform-fmt", "chart-lint"]);
+    assert_all_passed(&untouched, &["generated", "terraform-fmt", "terraform-test", "chart-lint"]);
 }

@@ -7,10 +7,14 @@ use serde::{Deserialize, Serialize};
 
 use crate::common::{placement, placement_attributes};
 use crate::diagnostics::{Diagnostics, FieldPath};
-use crate::hcl_util::{call, matches_regex, string, strings, traversal, var};
+use crate::hcl_util::{string, traversal, var};
 use crate::module::{
     BlockComment, Module, Output, ProviderRequirement, RenderError, RenderedModule, StackContext, Variable,
 };
+use crate::rules::{self, OneOf};
+
+/// The SKUs the registry variable accepts (every [`AcrSku`]).
+const SKUS: OneOf = OneOf(&["Basic", "Standard", "Premium"]);
 
 /// The one container registry of the stack. One GitHub repository pushes to exactly this registry.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
@@ -53,13 +57,7 @@ impl Acr {
 
     /// Pushes every rule broken.
     pub fn validate_at(&self, at: &FieldPath, diagnostics: &mut Diagnostics) {
-        if !(5..=50).contains(&self.name.len()) || !self.name.chars().all(|c| c.is_ascii_alphanumeric()) {
-            diagnostics.push(
-                at.key("name"),
-                "acr-name",
-                format!("must be 5–50 letters and digits (no hyphens), got {:?}", self.name),
-            );
-        }
+        rules::ACR_NAME.check_at(&self.name, &at.key("name"), diagnostics);
     }
 }
 
@@ -147,25 +145,20 @@ impl Module for AcrModule<'_> {
 
         let mut inputs = vec![
             Variable::required("name", "string", "Registry name, globally unique.")
-                .validate(
-                    matches_regex("^[a-zA-Z0-9]{5,50}$", var("name")),
-                    "The registry name must be 5-50 letters and digits.",
-                )
+                .rule(&rules::ACR_NAME, "registry name")
                 .passed(string(self.spec.name.clone())),
         ];
         inputs.extend(placement(stack)?);
         inputs.extend([
             Variable::optional("sku", "string", "Registry SKU.", string(self.spec.sku.as_str()))
-                .validate(
-                    call("contains", [strings(["Basic", "Standard", "Premium"]), var("sku")]),
-                    "The SKU must be Basic, Standard or Premium.",
-                )
+                .one_of(SKUS, "SKU")
                 .passed_default(),
             Variable::required(
                 "kubelet_object_id",
                 "string",
                 "Object ID of the cluster's kubelet identity, granted AcrPull.",
             )
+            .rule(&rules::UUID, "kubelet object ID")
             .passed(stack.output("aks", "kubelet_object_id")?),
         ]);
 

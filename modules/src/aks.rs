@@ -69,6 +69,12 @@ impl VersionChannel {
         )
     }
 
+    /// A version and a channel the rule rejects, each valid on its own: a pinned minor under
+    /// `stable`.
+    pub fn rejected_values() -> (Expression, Expression) {
+        (string("1.33"), string(UpgradeChannel::Stable.as_str()))
+    }
+
     /// Terraform's error message, naming both inputs.
     pub const ERROR_MESSAGE: &'static str = "A pinned kubernetes_version needs automatic_upgrade_channel = \"patch\" (the pinned minor keeps its latest patch); with stable, rapid or node-image set kubernetes_version = null, or AKS upgrades the version and every later plan tries to downgrade it.";
 }
@@ -360,13 +366,21 @@ impl Module for AksModule<'_> {
                 },
             ),
         };
-        Ok(Contributions::new().cluster(ClusterConnection {
-            name: own("name")?,
-            resource_group: stack.reference("resource_group", "name")?,
-            host,
-            cluster_ca_certificate: own("cluster_ca_certificate")?,
-            credentials,
-        }))
+        let note = match self.spec.authentication {
+            ClusterAuthentication::EntraId => format!(
+                "Local accounts are off: Kubernetes access is Entra ID and Azure RBAC only. Whoever the azurerm provider authenticates as gets `Azure Kubernetes Service RBAC Cluster Admin` on this cluster alone (`azurerm_role_assignment.deployer_cluster_admin`), and the helm and kubernetes providers log in through kubelogin's `azurecli` mode, so run Terraform as one principal: `az login` on a workstation, or `azure/login` before `terraform` in CI (kubelogin's `azurecli` mode does not see `ARM_CLIENT_SECRET`).\n\nRole assignments take up to five minutes to take effect, and `depends_on` only orders their creation. `time_sleep.{PROPAGATION_WAIT}` waits {ROLE_PROPAGATION_WAIT} after the assignment, once (again only if the assignment is replaced), and the providers' host and CA outputs depend on it, so nothing talks to the API server before the role works. Without it the first apply fails with 403 and only a second one succeeds.\n\n`terraform destroy` removes the Helm releases before the assignment and the cluster: their providers are configured from outputs that depend on both. Replacing the cluster (a new name) leaves those providers without an address at plan time: apply `-target=module.aks` first, then the rest."
+            ),
+            ClusterAuthentication::LocalAccounts => "Local accounts are on (`aks.authentication: local_accounts`): the helm and kubernetes providers use the cluster's admin client certificate, which Terraform keeps in its state, so protect the state like a cluster-admin credential. Azure RBAC cannot scope anyone to a namespace on this cluster, and anyone allowed to list the cluster's credentials is cluster admin.\n\n`terraform destroy` removes the Helm releases before the cluster: their providers are configured from its outputs. Replacing the cluster (a new name) leaves those providers without an address at plan time: apply `-target=module.aks` first, then the rest.".to_owned(),
+        };
+        Ok(Contributions::new()
+            .readme_note("The cluster: who may talk to it, and the wait after the role", note)
+            .cluster(ClusterConnection {
+                name: own("name")?,
+                resource_group: stack.reference("resource_group", "name")?,
+                host,
+                cluster_ca_certificate: own("cluster_ca_certificate")?,
+                credentials,
+            }))
     }
 
     fn validate(&self, at: &FieldPath, diagnostics: &mut Diagnostics) {
@@ -618,9 +632,13 @@ impl Module for AksModule<'_> {
                 Expression::Null,
             )
             .rule(&KUBERNETES_VERSION, "kubernetes version")
-            .validate(
+            .validate_rejecting(
                 VersionChannel::hcl_condition(var("kubernetes_version"), var("automatic_upgrade_channel")),
                 VersionChannel::ERROR_MESSAGE,
+                {
+                    let (version, channel) = VersionChannel::rejected_values();
+                    [("kubernetes_version", version), ("automatic_upgrade_channel", channel)]
+                },
             ),
             Variable::optional("sku_tier", "string", "Control plane tier.", string(spec.sku_tier.as_str()))
                 .one_of(SKU_TIERS, "SKU tier"),
@@ -659,7 +677,7 @@ impl Module for AksModule<'_> {
                     "Upper bound for the autoscaler.",
                     spec.default_node_pool_node_max_count,
                 )
-                .validate(
+                .validate_rejecting(
                     crate::hcl_util::all_of([
                         crate::hcl_util::binary(
                             var("max_count"),
@@ -673,6 +691,12 @@ impl Module for AksModule<'_> {
                         ),
                     ]),
                     "The max count must be at least the node count and the min count.",
+                    // Each count within NODE_COUNT, the maximum below the initial count.
+                    [
+                        ("node_count", Expression::from(NODE_COUNT.min + 1)),
+                        ("min_count", Expression::from(NODE_COUNT.min)),
+                        ("max_count", Expression::from(NODE_COUNT.min)),
+                    ],
                 ),
             );
         }
@@ -733,11 +757,18 @@ impl Module for AksModule<'_> {
                 ),
                 "Principal ID of the cluster's system-assigned identity.",
             ),
+            // `one(…[*])`, not `[0]`: the provider fills this block on create, which a mock provider
+            // never does (mocks fill computed attributes only), so the module's own `terraform
+            // test` run sees it empty. A real cluster always has exactly one; were it missing, the
+            // null would fail the registry module's UUID validation of `kubelet_object_id`.
             Output::new(
                 "kubelet_object_id",
-                traversal_steps(
-                    "azurerm_kubernetes_cluster",
-                    &[Step::Attr("this"), Step::Attr("kubelet_identity"), Step::Index(0), Step::Attr("object_id")],
+                call(
+                    "one",
+                    [traversal_steps(
+                        "azurerm_kubernetes_cluster",
+                        &[Step::Attr("this"), Step::Attr("kubelet_identity"), Step::Splat, Step::Attr("object_id")],
+                    )],
                 ),
                 "Object ID of the kubelet identity, which pulls images.",
             ),
@@ -888,6 +919,15 @@ mod tests {
         assert!(broken(&unpinned).is_empty());
         let patch_pinned = Aks { kubernetes_version: Some("1.33.2".into()), ..patch };
         assert_eq!(broken(&patch_pinned).len(), 1, "a pinned patch drifts under the patch channel too");
+    }
+
+    #[test]
+    fn the_rejected_version_and_channel_break_only_the_cross_rule() {
+        let (Expression::String(version), Expression::String(channel)) = VersionChannel::rejected_values() else {
+            panic!("strings")
+        };
+        assert!(KUBERNETES_VERSION.check(&version) && UPGRADE_CHANNELS.check(&channel));
+        assert!(!VersionChannel::check(Some(&version), &channel));
     }
 
     #[test]

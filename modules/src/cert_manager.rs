@@ -25,7 +25,9 @@ use crate::common::{placement_attributes, placement_inputs, placement_variables}
 use crate::diagnostics::{Diagnostics, FieldPath};
 use crate::hcl_util::{call, object, string, strings, template, traversal, var};
 use crate::helm_release::RepositoryChart;
-use crate::module::{Module, Output, ProviderRequirement, RenderError, RenderedModule, StackContext, Variable};
+use crate::module::{
+    Contributions, Module, Output, ProviderRequirement, RenderError, RenderedModule, StackContext, Variable,
+};
 use crate::rules;
 
 /// The jetstack/cert-manager chart version stackgen pins. Its `values.yaml` and the CRDs of this
@@ -84,12 +86,18 @@ pub enum AcmeIssuer {
     Staging,
 }
 
+/// The ACME directories the `acme_server` variable accepts: Let's Encrypt production, staging.
+const ACME_SERVERS: rules::OneOf = rules::OneOf(&[
+    "https://acme-v02.api.letsencrypt.org/directory",
+    "https://acme-staging-v02.api.letsencrypt.org/directory",
+]);
+
 impl AcmeIssuer {
     /// The ACME directory URL.
     pub fn server(self) -> &'static str {
         match self {
-            Self::Production => "https://acme-v02.api.letsencrypt.org/directory",
-            Self::Staging => "https://acme-staging-v02.api.letsencrypt.org/directory",
+            Self::Production => ACME_SERVERS.0[0],
+            Self::Staging => ACME_SERVERS.0[1],
         }
     }
 
@@ -310,6 +318,16 @@ impl Module for CertManagerModule<'_> {
         Tls::Enabled(self.spec.clone()).validate_at(at, diagnostics);
     }
 
+    fn contribute(&self, _stack: &StackContext) -> Result<Contributions, RenderError> {
+        Ok(Contributions::new().readme_note(
+            "cert-manager: one DNS zone, no secret",
+            format!(
+                "cert-manager proves control of `{}` with DNS-01 TXT records. Its own user-assigned identity, trusted through workload identity for exactly cert-manager's service account, holds `DNS Zone Contributor` on that zone and nothing else; no client secret exists. There is no wait after that assignment: cert-manager retries a challenge until the role works.",
+                self.zone_name
+            ),
+        ))
+    }
+
     fn render(&self, stack: &StackContext) -> Result<RenderedModule, RenderError> {
         let identity_attr = |attr: &str| traversal("azurerm_user_assigned_identity", ["this", attr]);
         let mut identity = Block::builder("resource")
@@ -407,23 +425,15 @@ impl Module for CertManagerModule<'_> {
             ),
             Variable::required("dns_zone_id", "string", "Resource ID of the zone cert-manager may write records in."),
             Variable::required("dns_zone_name", "string", "Name of that zone."),
-            Variable::required("acme_email", "string", "Contact e-mail of the Let's Encrypt account.").validate(
-                crate::hcl_util::matches_regex(r"^[^@\s]+@[^@\s]+\.[^@\s]+$", var("acme_email")),
-                "The ACME e-mail must be an e-mail address.",
-            ),
+            Variable::required("acme_email", "string", "Contact e-mail of the Let's Encrypt account.")
+                .rule(&rules::EMAIL, "ACME e-mail"),
             Variable::optional(
                 "acme_server",
                 "string",
                 "ACME directory: Let's Encrypt production or staging.",
                 string(self.spec.issuer.server()),
             )
-            .validate(
-                call(
-                    "contains",
-                    [strings([AcmeIssuer::Production.server(), AcmeIssuer::Staging.server()]), var("acme_server")],
-                ),
-                "The ACME server must be Let's Encrypt production or staging.",
-            ),
+            .one_of(ACME_SERVERS, "ACME server"),
             Variable::optional(
                 "cluster_issuer_name",
                 "string",
@@ -436,10 +446,7 @@ impl Module for CertManagerModule<'_> {
                 "Pinned cert-manager chart version.",
                 string(self.spec.cert_manager.chart_version.clone()),
             )
-            .validate(
-                crate::hcl_util::matches_regex(r"^v[0-9]+\.[0-9]+\.[0-9]+$", var("chart_version")),
-                "The chart version must be pinned as vMAJOR.MINOR.PATCH.",
-            ),
+            .rule(&rules::V_SEMVER, "chart version"),
             Variable::optional(
                 "namespace",
                 "string",

@@ -43,13 +43,9 @@ pub fn placement_attributes() -> Vec<(&'static str, Expression)> {
     vec![("location", var("location")), ("resource_group_name", var("resource_group_name"))]
 }
 
-/// A required string variable with a non-empty check.
+/// A required string variable with a non-empty check ([`crate::rules::NON_EMPTY`]).
 pub fn required_string(name: &str, description: &str) -> Variable {
-    let length = crate::hcl_util::call("length", [crate::hcl_util::call("trimspace", [var(name)])]);
-    Variable::required(name, "string", description).validate(
-        crate::hcl_util::binary(length, hcl::expr::BinaryOperator::Greater, Expression::from(0)),
-        &format!("The {} must not be empty.", name.replace('_', " ")),
-    )
+    Variable::required(name, "string", description).rule(&crate::rules::NON_EMPTY, &name.replace('_', " "))
 }
 
 /// `location`, `resource_group_name` and `tags`, each declared once: the variable and what the root

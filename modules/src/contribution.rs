@@ -101,6 +101,16 @@ pub struct ReadmeStep {
     pub body: String,
 }
 
+/// A short section of the README's "Why the Terraform looks like this": a decision of the module
+/// a reviewer would ask about (a wait, a role's scope), with the reason.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReadmeNote {
+    /// Heading.
+    pub title: String,
+    /// Markdown, without a trailing newline.
+    pub body: String,
+}
+
 /// How the root's helm and kubernetes providers reach the cluster, from the module that creates
 /// it. The README's `az aks get-credentials` uses `name` and `resource_group`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -144,6 +154,8 @@ pub struct Contributions {
     pub workflow_steps: Vec<WorkflowStep>,
     /// Steps added to the README.
     pub readme_steps: Vec<ReadmeStep>,
+    /// Design notes added to the README (waits, role scopes).
+    pub readme_notes: Vec<ReadmeNote>,
     /// Outputs re-exported by the root module because something outside Terraform reads them
     /// (for example a README step's `terraform output`). Repository variables' outputs are
     /// re-exported without being listed here.
@@ -190,6 +202,13 @@ impl Contributions {
         self
     }
 
+    /// Adds a design note to the README.
+    #[must_use]
+    pub fn readme_note(mut self, title: &str, body: impl Into<String>) -> Self {
+        self.readme_notes.push(ReadmeNote { title: title.to_owned(), body: body.into() });
+        self
+    }
+
     /// Re-exports `output` from the root module.
     #[must_use]
     pub fn root_output(mut self, output: OutputRef) -> Self {
@@ -221,6 +240,7 @@ impl Contributions {
             repository_variables,
             workflow_steps,
             readme_steps,
+            readme_notes,
             root_outputs,
             files,
             cluster,
@@ -229,6 +249,7 @@ impl Contributions {
         self.repository_variables.extend(repository_variables);
         self.workflow_steps.extend(workflow_steps);
         self.readme_steps.extend(readme_steps);
+        self.readme_notes.extend(readme_notes);
         self.root_outputs.extend(root_outputs);
         self.files.extend(files);
         if let Some(cluster) = cluster {

@@ -297,13 +297,7 @@ impl Module for DnsModule<'_> {
         let mut inputs: Vec<Input> = placement(stack)?.into_iter().filter(|i| i.variable.name != "location").collect();
         inputs.extend([
             Variable::required("zone_name", "string", "The DNS zone, such as example.com.")
-                .validate(
-                    crate::hcl_util::matches_regex(
-                        r"^([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?\.)+[a-z][-a-z0-9]{0,61}[a-z0-9]$",
-                        var("zone_name"),
-                    ),
-                    "The zone name must be a lowercase DNS name.",
-                )
+                .rule(&crate::rules::DNS_NAME, "zone name")
                 .passed(string(self.spec.hosted_zone_name.clone())),
             Variable::required("app_record_name", "string", "Relative name of the app host's A record.")
                 .passed(string(self.app_record.clone())),

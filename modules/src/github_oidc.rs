@@ -181,13 +181,7 @@ pub(crate) fn identity_inputs(display_name: &str, subject: String) -> Vec<Input>
             "string",
             "Federated credential subject, such as repo:OWNER/NAME:ref:refs/heads/main.",
         )
-        .validate(
-            crate::hcl_util::matches_regex(
-                "^repo:[A-Za-z0-9-]+/[A-Za-z0-9._-]+:(ref:refs/heads/[^*]+|environment:[A-Za-z0-9._-]+)$",
-                var("subject"),
-            ),
-            "The subject must name one repository and one branch or environment, without wildcards.",
-        )
+        .rule(&crate::rules::FEDERATED_SUBJECT, "subject")
         .passed(string(subject)),
     ]
 }
@@ -265,13 +259,7 @@ impl Module for GithubOidcModule<'_> {
         let mut inputs = identity_inputs(&format!("gha-{}-push", self.spec.slug()), self.spec.subject());
         inputs.push(
             Variable::required("registry_id", "string", "Resource ID of the one registry this identity may push to.")
-                .validate(
-                    crate::hcl_util::matches_regex(
-                        "(?i)/providers/Microsoft.ContainerRegistry/registries/[^/]+$",
-                        var("registry_id"),
-                    ),
-                    "The registry ID must be the resource ID of one container registry.",
-                )
+                .rule(&crate::rules::REGISTRY_ID, "registry ID")
                 .passed(stack.output("acr", "id")?),
         );
         Ok(RenderedModule {

@@ -28,6 +28,7 @@ pub fn traversal_steps(root: &str, steps: &[Step<'_>]) -> Expression {
         .map(|step| match step {
             Step::Attr(attr) => TraversalOperator::GetAttr(Identifier::unchecked(*attr)),
             Step::Index(index) => TraversalOperator::Index(Expression::from(*index)),
+            Step::Splat => TraversalOperator::FullSplat,
         })
         .collect();
     Expression::from(Traversal::new(ident(root), operators))
@@ -38,6 +39,8 @@ pub fn traversal_steps(root: &str, steps: &[Step<'_>]) -> Expression {
 pub enum Step<'a> {
     /// `.name`
     Attr(&'a str),
+    /// `[*]`
+    Splat,
     /// `[index]`
     Index(u64),
 }

@@ -12,7 +12,8 @@ use crate::diagnostics::{Diagnostics, FieldPath};
 use crate::hcl_util::{object, string, template, traversal, var};
 use crate::helm_release::RepositoryChart;
 use crate::module::{
-    BlockComment, Module, Output, ProviderRequirement, RenderError, RenderedModule, StackContext, Variable,
+    BlockComment, Contributions, Module, Output, ProviderRequirement, RenderError, RenderedModule, StackContext,
+    Variable,
 };
 use crate::rules::{self, Range};
 
@@ -166,6 +167,16 @@ impl Module for IngressModule<'_> {
 
     fn comments(&self) -> Vec<BlockComment> {
         static_ip_comments()
+    }
+
+    fn contribute(&self, _stack: &StackContext) -> Result<Contributions, RenderError> {
+        Ok(Contributions::new().readme_note(
+            "The ingress IP: its own resource group, and the wait",
+            format!(
+                "The controller's static public IP lives alone in its own resource group (`ip_resource_group_name` of `module.ingress`). The Azure cloud provider looks the IP up by listing the public IPs of the group named in the Service's `service.beta.kubernetes.io/azure-load-balancer-resource-group` annotation, so the cluster identity holds `Network Contributor` on that group: with the role on the IP alone the lookup fails and the Service stays `Pending`; on the stack's group it would also reach the DNS zone and everything else there.\n\nThe new role takes up to five minutes to take effect, and the Helm release waits for the Service's address (`wait`, `atomic`) and would roll back meanwhile: `time_sleep.{NETWORK_PROPAGATION_WAIT}` waits {} after the assignment (once) before the release is installed.",
+                crate::aks::ROLE_PROPAGATION_WAIT
+            ),
+        ))
     }
 
     fn render(&self, stack: &StackContext) -> Result<RenderedModule, RenderError> {

@@ -92,7 +92,17 @@ impl Module for KubernetesAccessModule<'_> {
 
     /// What the deploy job needs: this identity's client id and the cluster it deploys to.
     fn contribute(&self, stack: &StackContext) -> Result<Contributions, RenderError> {
+        let note = if self.authentication == ClusterAuthentication::EntraId {
+            format!(
+                "The deploy job logs in as its own identity, not the push identity. It holds `Azure Kubernetes Service Cluster User Role` on the cluster (enough to fetch a kubeconfig without credentials in it) and `{}` scoped to `<cluster id>/namespaces/{}` only, so CI can deploy into that namespace and nowhere else.",
+                self.spec.role.role_definition_name(),
+                self.spec.namespace
+            )
+        } else {
+            "The deploy job logs in as its own identity, not the push identity, with `Azure Kubernetes Service Cluster User Role` on the cluster. With local accounts that role hands out cluster-wide credentials: Azure RBAC cannot scope it to a namespace (switch `aks.authentication` to `entra_id` for that).".to_owned()
+        };
         Ok(Contributions::new()
+            .readme_note("The deploy identity's scope", note)
             .repository_variable(variables::DEPLOY_CLIENT_ID, stack.reference(self.name(), "client_id")?)
             .repository_variable(variables::AKS_NAME, stack.reference("aks", "name")?)
             .repository_variable(variables::RESOURCE_GROUP_NAME, stack.reference("resource_group", "name")?))
@@ -160,11 +170,8 @@ impl Module for KubernetesAccessModule<'_> {
         inputs.extend([
             Variable::required("cluster_id", "string", "Resource ID of the AKS cluster.")
                 .passed(stack.output("aks", "id")?),
-            crate::common::required_string("namespace", "Namespace CI deploys to.")
-                .validate(
-                    crate::hcl_util::matches_regex("^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$", var("namespace")),
-                    "The namespace must be a Kubernetes name.",
-                )
+            Variable::required("namespace", "string", "Namespace CI deploys to.")
+                .rule(&crate::rules::KUBERNETES_NAME, "namespace")
                 .passed(string(self.spec.namespace.clone())),
             Variable::optional(
                 "role_definition_name",

@@ -30,7 +30,7 @@ pub mod traefik;
 pub use diagnostics::{Diagnostic, Diagnostics, FieldPath, Location};
 pub use module::{
     BlockComment, ClusterConnection, ClusterCredentials, Contributions, Input, Module, Output, OutputRef,
-    ProviderRequirement, ReadmeStep, RenderError, RenderedModule, RepositoryVariable, StackContext, StackSettings,
-    Variable, WorkflowJob, WorkflowStep,
+    ProviderRequirement, ReadmeNote, ReadmeStep, RenderError, RenderedModule, RepositoryVariable, StackContext,
+    StackSettings, Variable, WorkflowJob, WorkflowStep,
 };
 pub use spec::StackSpec;

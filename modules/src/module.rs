@@ -23,8 +23,8 @@ use std::collections::BTreeMap;
 use hcl::{Body, Expression};
 
 pub use crate::contribution::{
-    ClusterConnection, ClusterCredentials, Contributions, OutputRef, ReadmeStep, RepositoryVariable, WorkflowJob,
-    WorkflowStep,
+    ClusterConnection, ClusterCredentials, Contributions, OutputRef, ReadmeNote, ReadmeStep, RepositoryVariable,
+    WorkflowJob, WorkflowStep,
 };
 use crate::diagnostics::{Diagnostics, FieldPath};
 pub use crate::error::RenderError;
@@ -136,6 +136,10 @@ pub struct Validation {
     pub condition: Expression,
     /// Shown by Terraform when the condition is false. Must end with a full stop.
     pub error_message: String,
+    /// Inputs that break exactly this validation (variable name → value; the module's other
+    /// inputs valid), derived from the rule that built it. The generated `terraform test` proves
+    /// the validation bites with them (`expect_failures`). Empty for a bare [`Variable::validate`].
+    pub rejected: Vec<(String, Expression)>,
 }
 
 /// A child module variable.
@@ -176,9 +180,23 @@ impl Variable {
         Self { default: Some(default), ..Self::required(name, type_constraint, description) }
     }
 
-    /// Adds a validation block.
+    /// Adds a validation block. Prefer the rule-built ones ([`Variable::rule`], [`Variable::range`],
+    /// [`Variable::one_of`]), which also know a value the validation rejects; for a condition over
+    /// several variables, [`Variable::validate_rejecting`].
     pub fn validate(mut self, condition: Expression, error_message: &str) -> Self {
-        self.validations.push(Validation { condition, error_message: error_message.to_owned() });
+        self.validations.push(Validation { condition, error_message: error_message.to_owned(), rejected: Vec::new() });
+        self
+    }
+
+    /// Adds a validation block together with inputs that break it (see [`Validation::rejected`]).
+    pub fn validate_rejecting<'n>(
+        mut self,
+        condition: Expression,
+        error_message: &str,
+        rejected: impl IntoIterator<Item = (&'n str, Expression)>,
+    ) -> Self {
+        let rejected = rejected.into_iter().map(|(name, value)| (name.to_owned(), value)).collect();
+        self.validations.push(Validation { condition, error_message: error_message.to_owned(), rejected });
         self
     }
 
@@ -372,25 +390,35 @@ impl Variable {
         } else {
             rule.hcl_condition(value)
         };
-        self.validate(condition, &rule.error_message(subject))
+        let rejected = rule.rejected_value().map(crate::hcl_util::string);
+        self.validate_own(condition, &rule.error_message(subject), rejected)
     }
 
     /// Adds the `validation` block of `rule` applied to every item of a list variable.
     pub fn rule_each(self, rule: &Rule, subject: &str) -> Self {
         let condition = rule.hcl_condition_all(crate::hcl_util::var(&self.name));
-        self.validate(condition, &format!("Each of the {subject} must be {}.", rule.requirement))
+        let rejected = rule.rejected_value().map(|bad| Expression::Array(vec![crate::hcl_util::string(bad)]));
+        self.validate_own(condition, &format!("Each of the {subject} must be {}.", rule.requirement), rejected)
     }
 
     /// Adds the `validation` block of a number range.
     pub fn range(self, range: Range, subject: &str) -> Self {
         let condition = range.hcl_condition(crate::hcl_util::var(&self.name));
-        self.validate(condition, &range.error_message(subject))
+        let rejected = range.rejected_value().map(Expression::from);
+        self.validate_own(condition, &range.error_message(subject), rejected)
     }
 
     /// Adds the `validation` block of an enumeration.
     pub fn one_of(self, one_of: OneOf, subject: &str) -> Self {
         let condition = one_of.hcl_condition(crate::hcl_util::var(&self.name));
-        self.validate(condition, &one_of.error_message(subject))
+        let rejected = one_of.rejected_value().map(crate::hcl_util::string);
+        self.validate_own(condition, &one_of.error_message(subject), rejected)
+    }
+
+    /// A validation over this variable alone, rejecting `rejected` when the rule knows one.
+    fn validate_own(self, condition: Expression, error_message: &str, rejected: Option<Expression>) -> Self {
+        let name = self.name.clone();
+        self.validate_rejecting(condition, error_message, rejected.map(|value| (name.as_str(), value)))
     }
 }
 

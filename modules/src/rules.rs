@@ -117,7 +117,18 @@ impl Rule {
     pub fn error_message(&self, subject: &str) -> String {
         format!("The {subject} must be {}.", self.requirement)
     }
+
+    /// A value the rule rejects (the first of a few typical mistakes that [`Rule::check`]
+    /// refuses), for tests proving a validation bites; `None` if it accepts them all.
+    pub fn rejected_value(&self) -> Option<String> {
+        let too_long = self.max_chars.map(|max| "a".repeat(max + 1));
+        REJECTED_CANDIDATES.iter().map(|c| (*c).to_owned()).chain(too_long).find(|candidate| !self.check(candidate))
+    }
 }
+
+/// Typical mistakes, tried in order by the `rejected_value` methods: spaces and punctuation, then
+/// nothing at all.
+const REJECTED_CANDIDATES: [&str; 3] = ["Not Valid!", "", " "];
 
 /// A number rule: `min ≤ value ≤ max`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -163,6 +174,11 @@ impl Range {
     pub fn error_message(&self, subject: &str) -> String {
         format!("The {subject} must be between {} and {}.", self.min, self.max)
     }
+
+    /// A value just outside the range: `min - 1`, else `max + 1`.
+    pub fn rejected_value(&self) -> Option<i64> {
+        self.min.checked_sub(1).or_else(|| self.max.checked_add(1)).filter(|v| !self.check(*v))
+    }
 }
 
 /// An enumeration: the value is one of a fixed list of strings.
@@ -188,6 +204,11 @@ impl OneOf {
             [init @ .., last] => format!("{} or {last}", init.join(", ")),
         };
         format!("The {subject} must be {list}.")
+    }
+
+    /// A value not in the list.
+    pub fn rejected_value(&self) -> Option<&'static str> {
+        REJECTED_CANDIDATES.into_iter().find(|candidate| !self.check(candidate))
     }
 }
 
@@ -266,6 +287,38 @@ pub const IPV4_CIDR: Rule = Rule::new(
     "an IPv4 CIDR such as \"203.0.113.0/24\"",
 );
 
+/// A SemVer version with a `v` prefix, as cert-manager tags its charts: `v` + [`SEMVER`].
+pub const V_SEMVER: Rule = Rule::new(
+    "pinned-version",
+    r"^v(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)(-[0-9A-Za-z-]+(\.[0-9A-Za-z-]+)*)?(\+[0-9A-Za-z-]+(\.[0-9A-Za-z-]+)*)?$",
+    "a version vMAJOR.MINOR.PATCH such as \"v1.2.3\" (optionally -prerelease or +build)",
+);
+
+/// Container registry names: 5–50 letters and digits.
+pub const ACR_NAME: Rule = Rule::new("acr-name", "^[a-zA-Z0-9]{5,50}$", "5–50 letters and digits (no hyphens)");
+
+/// The shape of an e-mail address: `name@domain.tld`, no spaces. (Let's Encrypt's own limits,
+/// such as reserved domains, are checked by `stackgen validate` on top.)
+pub const EMAIL: Rule = Rule::new(
+    "email",
+    "^[^@ \t\r\n]+@[^@ \t\r\n]+\\.[^@ \t\r\n]+$",
+    "an e-mail address such as \"platform@contoso.com\"",
+);
+
+/// A GitHub OIDC federated credential subject for one repository and one branch or environment.
+pub const FEDERATED_SUBJECT: Rule = Rule::new(
+    "federated-subject",
+    "^repo:[A-Za-z0-9-]+/[A-Za-z0-9._-]+:(ref:refs/heads/[^*]+|environment:[A-Za-z0-9._-]+)$",
+    "one repository and one branch or environment, without wildcards, such as \"repo:contoso/shop:ref:refs/heads/main\"",
+);
+
+/// The resource ID of one container registry.
+pub const REGISTRY_ID: Rule = Rule::new(
+    "registry-id",
+    "(?i)/providers/Microsoft\\.ContainerRegistry/registries/[^/]+$",
+    "the resource ID of one container registry",
+);
+
 /// Every named string rule, for the parity test and documentation.
 pub fn all() -> Vec<Rule> {
     vec![
@@ -279,6 +332,11 @@ pub fn all() -> Vec<Rule> {
         UUID,
         IPV4_CIDR,
         Rule::dns_label(3, 24),
+        V_SEMVER,
+        ACR_NAME,
+        EMAIL,
+        FEDERATED_SUBJECT,
+        REGISTRY_ID,
     ]
 }
 
@@ -374,6 +432,21 @@ mod tests {
                 assert!(!rule.pattern.contains(shorthand), "{}: {shorthand} differs between Rust and RE2", rule.id);
             }
         }
+    }
+
+    #[test]
+    fn the_v_prefixed_version_is_semver_after_the_v() {
+        assert_eq!(V_SEMVER.pattern, format!("^v{}", &SEMVER.pattern[1..]));
+    }
+
+    #[test]
+    fn every_rule_knows_a_value_it_rejects() {
+        for rule in all() {
+            let bad = rule.rejected_value().unwrap_or_else(|| panic!("{} rejects none of the candidates", rule.id));
+            assert!(!rule.check(&bad), "{}", rule.id);
+        }
+        assert_eq!(Range::new(1, 10).rejected_value(), Some(0));
+        assert_eq!(OneOf(&["Free", "Standard"]).rejected_value(), Some("Not Valid!"));
     }
 
     #[test]

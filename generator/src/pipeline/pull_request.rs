@@ -1,6 +1,7 @@
 //! `.github/workflows/pull-request.yml`: the review gate. The committed output must match the spec,
-//! Terraform must be `fmt`-clean and the chart must lint; the job summary shows the generated
-//! diff so infrastructure changes are reviewed as code. No cloud credentials, no write token.
+//! Terraform must be `fmt`-clean and pass its own plan-level tests (`terraform test` with mock
+//! providers), and the chart must lint; the job summary shows the generated diff so infrastructure
+//! changes are reviewed as code. No cloud credentials, no write token.
 
 use indexmap::IndexMap;
 use serde_yaml::{Mapping, Value};
@@ -47,6 +48,7 @@ pub fn workflow(spec: &StackSpec) -> Workflow {
     let mut jobs = IndexMap::new();
     jobs.insert("generated".to_owned(), generated(spec));
     jobs.insert("terraform-fmt".to_owned(), terraform_fmt());
+    jobs.insert("terraform-test".to_owned(), terraform_test());
     jobs.insert("chart-lint".to_owned(), chart_lint());
     Workflow {
         name: "pull-request".to_owned(),
@@ -127,6 +129,22 @@ fn terraform_fmt() -> Job {
             .with("terraform_version", TERRAFORM_VERSION)
             .with("terraform_wrapper", false),
         Step::run("terraform fmt -check", "terraform fmt -check -recursive -diff terraform"),
+    ];
+    job
+}
+
+/// `terraform test` on the root: the generated `terraform/tests/*.tftest.hcl` plan and apply each
+/// child module against mock providers, so the job needs no Azure credentials (and has none).
+/// `-backend=false`: the state backend is neither needed nor reachable without a login.
+fn terraform_test() -> Job {
+    let mut job = Job::new("terraform test", 15);
+    job.steps = vec![
+        checkout(),
+        Step::uses("Set up Terraform", SETUP_TERRAFORM)
+            .with("terraform_version", TERRAFORM_VERSION)
+            .with("terraform_wrapper", false),
+        Step::run("terraform init", "terraform -chdir=terraform init -backend=false -input=false"),
+        Step::run("terraform test", "terraform -chdir=terraform test"),
     ];
     job
 }

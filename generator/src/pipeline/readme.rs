@@ -83,6 +83,8 @@ struct Context<'a> {
     /// `source.dockerfile` and its checks, for a team's own service.
     own_dockerfile: Option<&'a str>,
     module_steps: Vec<Step<'a>>,
+    /// The modules' design notes (waits, role scopes), same shape as a step.
+    module_notes: Vec<Step<'a>>,
     variables_loop: String,
     variables: Vec<Variable<'a>>,
     environment: Option<&'a str>,
@@ -146,6 +148,7 @@ pub fn render(spec: &StackSpec, contributions: &Contributions) -> Result<String,
         starter: spec.source.is_starter(),
         own_dockerfile: spec.source.dockerfile.as_deref(),
         module_steps: contributions.readme_steps.iter().map(|s| Step { title: &s.title, body: &s.body }).collect(),
+        module_notes: contributions.readme_notes.iter().map(|n| Step { title: &n.title, body: &n.body }).collect(),
         variables_loop: variables_loop(variables, &spec.github.repo),
         variables: variables.iter().map(|v| Variable { name: &v.name, output: v.value.root_output() }).collect(),
         environment: spec.github.environment.as_deref(),
