@@ -65,6 +65,26 @@ pub trait Module {
     }
 }
 
+/// A module borrowed from the value that holds its settings: a spec section that implements
+/// [`Module`] itself (`&spec.acr`) goes into a stack as it is, with no wrapper struct per module.
+impl<M: Module + ?Sized> Module for &M {
+    fn name(&self) -> &str {
+        (**self).name()
+    }
+    fn validate(&self, at: &FieldPath, diagnostics: &mut Diagnostics) {
+        (**self).validate(at, diagnostics);
+    }
+    fn render(&self, stack: &StackContext) -> Result<RenderedModule, RenderError> {
+        (**self).render(stack)
+    }
+    fn comments(&self) -> Vec<BlockComment> {
+        (**self).comments()
+    }
+    fn contribute(&self, stack: &StackContext) -> Result<Contributions, RenderError> {
+        (**self).contribute(stack)
+    }
+}
+
 /// True for snake_case names: a lowercase letter, then lowercase letters, digits and `_`.
 pub fn is_module_name(name: &str) -> bool {
     let mut chars = name.chars();
