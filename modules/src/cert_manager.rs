@@ -500,7 +500,7 @@ impl Module for CertManagerModule<'_> {
                 ),
             ],
             inputs,
-            warnings: Vec::new(),
+            ..RenderedModule::default()
         })
     }
 }

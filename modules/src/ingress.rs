@@ -273,6 +273,7 @@ impl Module for IngressModule<'_> {
                 IngressBackend::Nginx => vec![NGINX_RETIRED_WARNING.to_owned()],
                 IngressBackend::Traefik | IngressBackend::Gateway => Vec::new(),
             },
+            ..RenderedModule::default()
         })
     }
 }
