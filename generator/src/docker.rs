@@ -40,9 +40,10 @@ stackgen-check.txt
 generated.diff
 ";
 
-/// The Dockerfile with the generated-file header. Parser directives (`# syntax=…`) only count
-/// before any other line, so the header goes right after them.
-pub fn dockerfile() -> String {
+/// The Dockerfile for the starter service's package `package` (see [`crate::starter::package`]),
+/// with the generated-file header. Parser directives (`# syntax=…`) only count before any other
+/// line, so the header goes right after them.
+pub fn dockerfile(package: &str) -> String {
     let directives: usize = SERVICE_DOCKERFILE
         .lines()
         .take_while(|line| {
@@ -51,7 +52,7 @@ pub fn dockerfile() -> String {
         .map(|line| line.len() + 1)
         .sum();
     let (head, tail) = SERVICE_DOCKERFILE.split_at(directives);
-    format!("{head}# {GENERATED_HEADER}\n{tail}")
+    format!("{head}# {GENERATED_HEADER}\n{}", crate::starter::rename(tail, package))
 }
 
 /// The Dockerfile's path in the output.
@@ -65,7 +66,7 @@ pub const DOCKERFILE_PATH: &str = "Dockerfile";
 pub fn render(spec: &StackSpec) -> Result<FileTree, GenerateError> {
     let mut files = FileTree::new();
     if spec.source.is_starter() {
-        files.insert(DOCKERFILE_PATH, dockerfile().into_bytes())?;
+        files.insert(DOCKERFILE_PATH, dockerfile(crate::starter::package(spec)).into_bytes())?;
         files.insert(DOCKERIGNORE_PATH, crate::hclfmt::with_header("#", DOCKERIGNORE))?;
     }
     Ok(files)
@@ -77,7 +78,7 @@ mod tests {
 
     #[test]
     fn the_header_follows_the_parser_directives_and_the_rest_is_the_service_dockerfile() {
-        let text = dockerfile();
+        let text = dockerfile(crate::starter::OWN_PACKAGE);
         let mut lines = text.lines();
         if SERVICE_DOCKERFILE.starts_with("# syntax=") {
             assert_eq!(lines.next(), SERVICE_DOCKERFILE.lines().next());

@@ -33,6 +33,7 @@ pub fn generate_with<'a>(
     // The stack's modules (ours, replaced ones and added ones) check their own rules once each.
     let mut diagnostics = stack.validate();
     spec.validate_beyond_modules(&mut diagnostics);
+    crate::starter::validate(spec, &mut diagnostics);
     diagnostics.sort();
     if !diagnostics.is_empty() {
         return Err(GenerateError::Invalid(diagnostics));

@@ -50,9 +50,15 @@ impl Acr {
     pub fn login_server(&self) -> String {
         format!("{}.azurecr.io", self.name.to_ascii_lowercase())
     }
+}
 
-    /// Pushes every rule broken.
-    pub fn validate_at(&self, at: &FieldPath, diagnostics: &mut Diagnostics) {
+/// The settings are the module: the registry, its pull grant, their variables and rules.
+impl Module for Acr {
+    fn name(&self) -> &str {
+        "acr"
+    }
+
+    fn validate(&self, at: &FieldPath, diagnostics: &mut Diagnostics) {
         if !(5..=50).contains(&self.name.len()) || !self.name.chars().all(|c| c.is_ascii_alphanumeric()) {
             diagnostics.push(
                 at.key("name"),
@@ -61,34 +67,11 @@ impl Acr {
             );
         }
     }
-}
-
-/// The registry as a module.
-#[derive(Debug, Clone)]
-pub struct AcrModule<'a> {
-    spec: &'a Acr,
-}
-
-impl<'a> AcrModule<'a> {
-    /// Wraps the spec.
-    pub fn new(spec: &'a Acr) -> Self {
-        Self { spec }
-    }
-}
-
-impl Module for AcrModule<'_> {
-    fn name(&self) -> &str {
-        "acr"
-    }
-
-    fn validate(&self, at: &FieldPath, diagnostics: &mut Diagnostics) {
-        self.spec.validate_at(at, diagnostics);
-    }
 
     fn comments(&self) -> Vec<BlockComment> {
         let skip =
             |id: &str, reason: &str| BlockComment::checkov_skip("azurerm_container_registry", "this", id, reason);
-        let premium = self.spec.sku == AcrSku::Premium;
+        let premium = self.sku == AcrSku::Premium;
         let mut comments = vec![
             skip(
                 "CKV_AZURE_139",
@@ -129,7 +112,7 @@ impl Module for AcrModule<'_> {
             .add_attribute(("admin_enabled", false))
             .add_attribute(("anonymous_pull_enabled", false));
         // Untagged manifests pile up with every push; Premium can clean them up.
-        let registry = if self.spec.sku == AcrSku::Premium {
+        let registry = if self.sku == AcrSku::Premium {
             registry.add_attribute(("retention_policy_in_days", 7))
         } else {
             registry
@@ -151,11 +134,11 @@ impl Module for AcrModule<'_> {
                     matches_regex("^[a-zA-Z0-9]{5,50}$", var("name")),
                     "The registry name must be 5-50 letters and digits.",
                 )
-                .passed(string(self.spec.name.clone())),
+                .passed(string(self.name.clone())),
         ];
         inputs.extend(placement(stack)?);
         inputs.extend([
-            Variable::optional("sku", "string", "Registry SKU.", string(self.spec.sku.as_str()))
+            Variable::optional("sku", "string", "Registry SKU.", string(self.sku.as_str()))
                 .validate(
                     call("contains", [strings(["Basic", "Standard", "Premium"]), var("sku")]),
                     "The SKU must be Basic, Standard or Premium.",

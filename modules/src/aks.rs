@@ -834,6 +834,7 @@ impl Module for AksModule<'_> {
             } else {
                 vec!["aks.authentication is local_accounts: client certificates are exported as sensitive outputs and anyone with the state file is cluster admin".to_owned()]
             },
+            ..RenderedModule::default()
         })
     }
 }

@@ -497,7 +497,7 @@ impl Module for CertManagerModule<'_> {
                 ),
             ],
             inputs,
-            warnings: Vec::new(),
+            ..RenderedModule::default()
         })
     }
 }

@@ -238,6 +238,7 @@ impl Module for IngressModule<'_> {
                 IngressBackend::Nginx => vec![NGINX_RETIRED_WARNING.to_owned()],
                 IngressBackend::Traefik => Vec::new(),
             },
+            ..RenderedModule::default()
         })
     }
 }

@@ -29,8 +29,8 @@ pub mod traefik;
 
 pub use diagnostics::{Diagnostic, Diagnostics, FieldPath, Location};
 pub use module::{
-    BlockComment, ClusterConnection, ClusterCredentials, Contributions, Input, Module, Output, OutputRef,
-    ProviderRequirement, ReadmeStep, RenderError, RenderedModule, RepositoryVariable, StackContext, StackSettings,
-    Variable, WorkflowJob, WorkflowStep,
+    BlockComment, ClusterConnection, ClusterCredentials, ContributedJob, Contributions, Input, Module, Output,
+    OutputRef, ProviderRequirement, ReadmeStep, RenderError, RenderedModule, RepositoryVariable, ShellStep,
+    StackContext, StackSettings, Variable, WorkflowJob, WorkflowStep,
 };
 pub use spec::StackSpec;

@@ -3,18 +3,17 @@
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use crate::acr::{Acr, AcrModule};
+use crate::acr::Acr;
 use crate::aks::{Aks, AksModule};
 use crate::app::App;
 use crate::cert_manager::{CertManagerModule, Tls};
 use crate::delivery::{Delivery, DeployMode};
 use crate::diagnostics::{Diagnostics, FieldPath, Segment};
 use crate::dns::{Dns, DnsModule};
-use crate::github_oidc::{Github, GithubOidcModule};
+use crate::github_oidc::Github;
 use crate::ingress::{Ingress, IngressModule};
 use crate::kubernetes_access::{KubernetesAccess, KubernetesAccessModule};
 use crate::module::Module;
-use crate::resource_group::ResourceGroup;
 use crate::source::Source;
 use crate::stack::StackSettings;
 
@@ -75,26 +74,23 @@ impl StackSpec {
         let root = FieldPath::root();
         let app_record = self.dns.relative_name(&self.app.host).unwrap_or_else(|| "@".to_owned());
         let mut modules: Vec<(FieldPath, Box<dyn Module + '_>)> = vec![
-            (root.key("stack"), Box::new(ResourceGroup::new(&self.stack))),
+            (root.key("stack"), Box::new(&self.stack)),
             (root.key("aks"), Box::new(AksModule::new(&self.aks))),
-            (root.key("acr"), Box::new(AcrModule::new(&self.acr))),
+            (root.key("acr"), Box::new(&self.acr)),
             (root.key("ingress"), Box::new(IngressModule::new(&self.ingress).with_tls(self.tls.settings()))),
             (root.key("dns"), Box::new(DnsModule::new(&self.dns, app_record))),
         ];
         if let Some(tls) = self.tls.settings() {
             modules.push((root.key("tls"), Box::new(CertManagerModule::new(tls, &self.dns.hosted_zone_name))));
         }
-        modules.push((root.key("github"), Box::new(GithubOidcModule::new(&self.github))));
+        modules.push((root.key("github"), Box::new(&self.github)));
         match self.delivery.mode {
             DeployMode::Push => modules.push((
                 root.key("kubernetes_access"),
                 Box::new(KubernetesAccessModule::new(&self.kubernetes_access, &self.github, self.aks.authentication)),
             )),
             // Argo CD pulls from git, so CI gets no cluster identity at all.
-            DeployMode::Gitops => modules.push((
-                root.key("delivery").key("argocd"),
-                Box::new(crate::argocd::ArgoCdModule::new(&self.delivery.argocd)),
-            )),
+            DeployMode::Gitops => modules.push((root.key("delivery").key("argocd"), Box::new(&self.delivery.argocd))),
         }
         modules
     }
