@@ -371,7 +371,17 @@ fn duplicate_keys_are_errors_at_the_second_occurrence() {
         ["2:63: pool.vm_size [duplicate-key]: `vm_size` is given twice in this mapping (first at 2:11); keep one"]
     );
     let toml = "name = \"demo\"\nname = \"again\"\n";
-    assert_eq!(errors(toml, Format::Toml), ["2:1: (root) [duplicate-key]: invalid TOML: duplicate key"]);
+    // The first value is kept, so the rest is judged too: every required field it lacks.
+    assert_eq!(
+        errors(toml, Format::Toml),
+        [
+            "1:1: pool [missing-field]: required field is missing",
+            "1:1: routes [missing-field]: required field is missing",
+            "1:1: size [missing-field]: required field is missing",
+            "1:1: source [missing-field]: required field is missing",
+            "2:1: name [duplicate-key]: `name` is given twice in this mapping (first at 1:1); keep one",
+        ]
+    );
 }
 
 #[test]

@@ -207,11 +207,26 @@ pub fn load_partial<T: DeserializeOwned + JsonSchema>(
         // The field to set aside: a missing field's own path, else where serde stopped.
         let broken = diagnostic.as_ref().map_or(path, |d| d.path.clone());
         let inside_list = lists.iter().any(|list| broken.segments().starts_with(list.segments()));
+        let missing = diagnostic.as_ref().is_some_and(|d| d.rule == "missing-field");
         if let Some(diagnostic) = diagnostic
             && !inside_list
             && reported.insert(diagnostic.path.clone())
         {
             diagnostics.push_diagnostic(diagnostic);
+        }
+        if missing && !inside_list {
+            // serde names one missing field per mapping; the schema knows the others, which the
+            // stand-in for the first may never let serde reach.
+            for field in missing_siblings(schema, &original, &broken) {
+                if reported.insert(field.clone()) {
+                    diagnostics.push_diagnostic(Diagnostic {
+                        path: field,
+                        rule: "missing-field",
+                        message: "required field is missing".to_owned(),
+                        location: None,
+                    });
+                }
+            }
         }
         match repair.apply(&mut document, &broken) {
             // A field set aside is reported once: a mapping missing it now is no new problem.
@@ -245,6 +260,26 @@ pub fn load_partial<T: DeserializeOwned + JsonSchema>(
     locate_all(&mut diagnostics, &spans);
     diagnostics.sort();
     Ok(Partial { value, spans, diagnostics, unavailable })
+}
+
+/// The required fields of the mapping holding `missing` that the user's document lacks too.
+fn missing_siblings(schema: &Value, original: &Value, missing: &FieldPath) -> Vec<FieldPath> {
+    let Some((_, parent)) = missing.segments().split_last() else { return Vec::new() };
+    let Some(Value::Object(written)) = lookup_exact(original, parent) else { return Vec::new() };
+    let parent = FieldPath::from_segments(parent.to_vec());
+    schema::required_at(schema, &parent)
+        .into_iter()
+        .filter(|name| !written.contains_key(name))
+        .map(|name| parent.key(name))
+        .collect()
+}
+
+fn lookup_exact<'v>(value: &'v Value, segments: &[Segment]) -> Option<&'v Value> {
+    segments.iter().try_fold(value, |current, segment| match (segment, current) {
+        (Segment::Key(key), Value::Object(map)) => map.get(key),
+        (Segment::Index(index), Value::Array(items)) => items.get(*index),
+        _ => None,
+    })
 }
 
 /// Sets broken fields aside in a document (see [`load_partial`]).
