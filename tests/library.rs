@@ -492,3 +492,32 @@ fn a_custom_module_adds_root_variables_and_provider_blocks() {
         assert!(got.starts_with(message), "{got}");
     }
 }
+
+#[test]
+fn the_chart_the_workflows_and_the_readme_are_built_from_the_customized_stack() {
+    let spec = default_spec();
+    let generated = generate_with(&spec, |stack| {
+        stack
+            .with_app(|app| app.replicas = 5)
+            .with_delivery(|delivery| delivery.notify.emails = vec!["oncall@example.org".to_owned()])
+    })
+    .expect("generates");
+    let values = file(&generated, &format!("charts/{}/values.yaml", spec.app.name));
+    assert!(values.contains("replicaCount: 5\n"), "the chart follows the app changed in code:\n{values}");
+    assert!(values.contains("minReplicas: 5\n"), "{values}");
+    let workflow: serde_yaml::Value =
+        serde_yaml::from_str(file(&generated, ".github/workflows/delivery.yml")).expect("YAML");
+    assert_eq!(
+        workflow["jobs"]["notify"]["steps"][0]["env"]["RECIPIENTS"].as_str(),
+        Some("oncall@example.org"),
+        "the workflow follows the delivery changed in code"
+    );
+    let readme = file(&generated, "README.md");
+    assert!(readme.contains("`oncall@example.org`"), "the README names the recipients changed in code:\n{readme}");
+
+    // The customized stack is checked like a spec: a privileged port is refused at `app.port`.
+    let error = generate_with(&spec, |stack| stack.with_app(|app| app.port = 80)).expect_err("refused");
+    let GenerateError::Invalid(diagnostics) = error else { panic!("{error:?}") };
+    let found: Vec<String> = diagnostics.iter().map(|d| format!("{}: {}", d.path, d.rule)).collect();
+    assert_eq!(found, ["app.port: unprivileged-port"]);
+}

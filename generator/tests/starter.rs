@@ -244,9 +244,9 @@ fn the_starter_is_seeded_and_only_without_an_own_dockerfile() {
 
 #[test]
 fn the_dockerignore_keeps_state_and_history_out_and_what_cargo_needs_in() {
-    let ignore = docker::DOCKERIGNORE;
+    let ignore = docker::dockerignore();
     let patterns: Vec<&str> = ignore.lines().collect();
-    for needed in [".git/", "terraform/", "**/*.tfstate", "**/target/", "**/.terraform/"] {
+    for needed in ["**/.git", "terraform/", "**/*.tfstate", "**/target/", "**/.terraform/"] {
         assert!(patterns.contains(&needed), "{needed} is not ignored");
     }
     for kept in ["Cargo.toml", "Cargo.lock", "service", "service/src", "rustfmt.toml"] {

@@ -18,8 +18,10 @@
 //! - **Rules**: [`Module::validate`] reports every broken rule at once; **comments** inside the
 //!   child module's blocks come from [`Module::comments`].
 //!
-//! Add a module with `Stack::push`, `insert_before` or `replace` (in `stackgen::generator`); the
-//! generator only assembles. `examples/custom_stack.rs` is a module that touches every artifact.
+//! Add a module with `Stack::push`, `insert_before` or `replace` (in `stackgen::generator`), and
+//! change the app or its delivery with `Stack::with_app` / `with_delivery`: the chart, the
+//! workflows and the README are built from that stack, never from the raw spec. The generator only
+//! assembles. `examples/custom_stack.rs` is a module that touches every artifact.
 
 use std::collections::BTreeMap;
 

@@ -82,6 +82,8 @@ struct Context<'a> {
     starter: bool,
     /// `source.dockerfile` and its checks, for a team's own service.
     own_dockerfile: Option<&'a str>,
+    /// Where the own Dockerfile's seeded `.dockerignore` is.
+    own_dockerignore: String,
     module_steps: Vec<Step<'a>>,
     variables_loop: String,
     variables: Vec<Variable<'a>>,
@@ -145,6 +147,7 @@ pub fn render(spec: &StackSpec, contributions: &Contributions) -> Result<String,
         }),
         starter: spec.source.is_starter(),
         own_dockerfile: spec.source.dockerfile.as_deref(),
+        own_dockerignore: crate::docker::own_dockerignore_path(&spec.source.context),
         module_steps: contributions.readme_steps.iter().map(|s| Step { title: &s.title, body: &s.body }).collect(),
         variables_loop: variables_loop(variables, &spec.github.repo),
         variables: variables.iter().map(|v| Variable { name: &v.name, output: v.value.root_output() }).collect(),
