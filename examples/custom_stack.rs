@@ -65,7 +65,7 @@ impl Module for LogAnalytics {
                 "Resource ID of the workspace.",
             )],
             inputs,
-            warnings: Vec::new(),
+            ..RenderedModule::default()
         })
     }
 

@@ -13,8 +13,8 @@ use stackgen::generator::{DEFAULT_SPEC, GenerateError, Generated, generate_with,
 use stackgen::modules::common::{placement_attributes, placement_inputs, placement_variables};
 use stackgen::modules::hcl_util::{Step, string, template, traversal, traversal_steps, var};
 use stackgen::modules::{
-    ClusterConnection, ClusterCredentials, Contributions, Diagnostics, FieldPath, Module, Output, ProviderRequirement,
-    RenderError, RenderedModule, StackContext, StackSpec, Variable, WorkflowJob, WorkflowStep,
+    ClusterConnection, ClusterCredentials, ContributedJob, Contributions, Diagnostics, FieldPath, Module, Output,
+    ProviderRequirement, RenderError, RenderedModule, StackContext, StackSpec, Variable, WorkflowJob, WorkflowStep,
 };
 
 fn default_spec() -> StackSpec {
@@ -316,7 +316,7 @@ impl Module for OwnCluster {
             main: Body::builder().add_block(resource).build(),
             outputs: outputs.into_iter().filter(|o| Some(o.name.as_str()) != self.omit).collect(),
             inputs,
-            warnings: Vec::new(),
+            ..RenderedModule::default()
         })
     }
     fn contribute(&self, stack: &StackContext) -> Result<Contributions, RenderError> {
@@ -364,4 +364,160 @@ fn a_replacement_cluster_lacking_an_output_fails_at_render_time() {
     // Outputs read only by the root's providers are checked too.
     let error = render_error(generate_with(&spec, |stack| stack.replace(OwnCluster { omit: Some("host") })));
     assert_eq!(error, RenderError::UnknownOutput { module: "aks".into(), target: "aks".into(), output: "host".into() });
+}
+
+/// Adds a whole job to the delivery workflow, reading a repository variable it declares.
+struct SmokeTest {
+    id: &'static str,
+    needs: &'static [&'static str],
+}
+
+impl Module for SmokeTest {
+    fn name(&self) -> &str {
+        "smoke_test"
+    }
+    fn validate(&self, _: &FieldPath, _: &mut Diagnostics) {}
+    fn render(&self, _: &StackContext) -> Result<RenderedModule, RenderError> {
+        Ok(RenderedModule {
+            main: Body::builder()
+                .add_block(Block::builder("locals").add_attribute(("url", string("x"))).build())
+                .build(),
+            outputs: vec![Output::new("url", traversal("local", ["url"]), "What to probe.")],
+            ..RenderedModule::default()
+        })
+    }
+    fn contribute(&self, stack: &StackContext) -> Result<Contributions, RenderError> {
+        Ok(Contributions::new().repository_variable("SMOKE_URL", stack.reference(self.name(), "url")?).workflow_job(
+            ContributedJob::new(self.id, "Smoke test", self.needs).step(
+                "Probe",
+                "curl --fail --silent \"$URL\"",
+                &[("URL", "SMOKE_URL")],
+            ),
+        ))
+    }
+}
+
+#[test]
+fn a_custom_module_adds_a_whole_workflow_job() {
+    let mut spec = default_spec();
+    spec.delivery.notify.emails = vec!["team@example.org".to_owned()];
+    let generated = generate_with(&spec, |stack| stack.push(SmokeTest { id: "smoke-test", needs: &["deploy"] }))
+        .expect("generates");
+    let workflow: serde_yaml::Value =
+        serde_yaml::from_str(file(&generated, ".github/workflows/delivery.yml")).expect("YAML");
+    let jobs: Vec<&str> =
+        workflow["jobs"].as_mapping().expect("jobs").keys().filter_map(serde_yaml::Value::as_str).collect();
+    assert_eq!(jobs, ["analyze", "build", "tag", "deploy", "smoke-test", "notify"], "after its needs, before notify");
+    let job = &workflow["jobs"]["smoke-test"];
+    assert_eq!(job["name"].as_str(), Some("Smoke test"));
+    assert_eq!(job["needs"][0].as_str(), Some("deploy"));
+    assert_eq!(job["steps"][0]["env"]["URL"].as_str(), Some("${{ vars.SMOKE_URL }}"));
+
+    for (id, needs, message) in [
+        ("deploy", &["tag"][..], "the delivery workflow already has a job `deploy`"),
+        ("notify", &[][..], "the delivery workflow already has a job `notify`"),
+        ("Smoke", &[][..], "workflow job id `Smoke` must be"),
+        ("smoke", &["nowhere"][..], "workflow job `smoke` needs `nowhere`"),
+    ] {
+        let error = render_error(generate_with(&spec, |stack| stack.push(SmokeTest { id, needs })));
+        let RenderError::Invalid { module, message: got } = &error else { panic!("{id}: {error:?}") };
+        assert_eq!(module, "smoke_test", "{id}");
+        assert!(got.starts_with(message), "{id}: {got}");
+    }
+}
+
+/// Needs a value only whoever runs Terraform knows, and a second azurerm configuration.
+struct Alerts {
+    variable: &'static str,
+    alias: Option<&'static str>,
+}
+
+impl Module for Alerts {
+    fn name(&self) -> &str {
+        "alerts"
+    }
+    fn validate(&self, _: &FieldPath, _: &mut Diagnostics) {}
+    fn render(&self, _: &StackContext) -> Result<RenderedModule, RenderError> {
+        let mut provider = Block::builder("provider").add_label("azurerm");
+        if let Some(alias) = self.alias {
+            provider = provider.add_attribute(("alias", alias));
+        }
+        let provider = provider
+            .add_attribute(("subscription_id", var("subscription_id")))
+            .add_block(Block::builder("features").build())
+            .build();
+        Ok(RenderedModule {
+            main: Body::builder()
+                .add_block(Block::builder("locals").add_attribute(("to", var("alert_email"))).build())
+                .build(),
+            root_variables: vec![Variable::required(self.variable, "string", "Who gets the alerts.")],
+            root_providers: vec![provider],
+            ..RenderedModule::default()
+        }
+        .with_inputs([Variable::required("alert_email", "string", "Who gets the alerts.").passed(var(self.variable))]))
+    }
+}
+
+#[test]
+fn a_custom_module_adds_root_variables_and_provider_blocks() {
+    let spec = default_spec();
+    let generated =
+        generate_with(&spec, |stack| stack.push(Alerts { variable: "alert_email", alias: Some("monitoring") }))
+            .expect("generates");
+    let variables = file(&generated, "terraform/variables.tf");
+    assert!(variables.contains("variable \"alert_email\" {"), "{variables}");
+    assert!(variables.contains("variable \"subscription_id\" {"), "the root's own stay:\n{variables}");
+    let root = file(&generated, "terraform/main.tf");
+    assert!(root.contains("alias           = \"monitoring\""), "{root}");
+    assert!(root.contains("alert_email = var.alert_email"), "{root}");
+    let first_module = root.find("module \"").expect("modules");
+    assert!(root.find("alias").expect("provider") < first_module, "providers come before the modules:\n{root}");
+    if let Some(tools) = tfvalidate::tools_or_skip("terraform validate of a stack with root variables") {
+        let dir = tempfile::tempdir().expect("tempdir");
+        common::write_tree(&generated, dir.path());
+        match tools.validate(&dir.path().join("terraform")) {
+            Ok(report) if report.is_clean() => {}
+            Ok(report) => panic!("terraform rejected the stack with a module's root variable and provider:\n{report}"),
+            Err(error) => panic!("could not validate: {error:#}"),
+        }
+    }
+
+    for (module, message) in [
+        (Alerts { variable: "subscription_id", alias: Some("monitoring") }, "root variable `subscription_id`"),
+        (Alerts { variable: "alert_email", alias: None }, "provider `azurerm` is already configured"),
+    ] {
+        let error = render_error(generate_with(&spec, |stack| stack.push(module)));
+        let RenderError::Invalid { module, message: got } = &error else { panic!("{error:?}") };
+        assert_eq!(module, "alerts");
+        assert!(got.starts_with(message), "{got}");
+    }
+}
+
+#[test]
+fn the_chart_the_workflows_and_the_readme_are_built_from_the_customized_stack() {
+    let spec = default_spec();
+    let generated = generate_with(&spec, |stack| {
+        stack
+            .with_app(|app| app.replicas = 5)
+            .with_delivery(|delivery| delivery.notify.emails = vec!["oncall@example.org".to_owned()])
+    })
+    .expect("generates");
+    let values = file(&generated, &format!("charts/{}/values.yaml", spec.app.name));
+    assert!(values.contains("replicaCount: 5\n"), "the chart follows the app changed in code:\n{values}");
+    assert!(values.contains("minReplicas: 5\n"), "{values}");
+    let workflow: serde_yaml::Value =
+        serde_yaml::from_str(file(&generated, ".github/workflows/delivery.yml")).expect("YAML");
+    assert_eq!(
+        workflow["jobs"]["notify"]["steps"][0]["env"]["RECIPIENTS"].as_str(),
+        Some("oncall@example.org"),
+        "the workflow follows the delivery changed in code"
+    );
+    let readme = file(&generated, "README.md");
+    assert!(readme.contains("`oncall@example.org`"), "the README names the recipients changed in code:\n{readme}");
+
+    // The customized stack is checked like a spec: a privileged port is refused at `app.port`.
+    let error = generate_with(&spec, |stack| stack.with_app(|app| app.port = 80)).expect_err("refused");
+    let GenerateError::Invalid(diagnostics) = error else { panic!("{error:?}") };
+    let found: Vec<String> = diagnostics.iter().map(|d| format!("{}: {}", d.path, d.rule)).collect();
+    assert_eq!(found, ["app.port: unprivileged-port"]);
 }

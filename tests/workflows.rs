@@ -361,6 +361,9 @@ fn an_own_flask_service_is_built_from_its_dockerfile_and_checked_by_its_own_comm
     for absent in ["Cargo.toml", "Cargo.lock", "service", "Dockerfile", ".dockerignore"] {
         assert!(!repo.work.join(absent).exists(), "{absent} must not be generated for an own service");
     }
+    // The own Dockerfile's context gets its ignore file, committed with the rest.
+    let ignore = repo.read("app/.dockerignore");
+    assert!(ignore.lines().any(|l| l == "**/.terraform/") && ignore.lines().any(|l| l == "**/.git"), "{ignore}");
     let (run, sha) = repo.push_run("own Flask service, gitops");
     assert_all_passed(&run, &["analyze", "build", "tag", "deploy"]);
     let analyze = run.job("analyze");

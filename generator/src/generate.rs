@@ -18,8 +18,10 @@ pub fn generate(spec: &StackSpec) -> Result<Generated, GenerateError> {
     generate_with(spec, |stack| stack)
 }
 
-/// Like [`generate`], with the stack's modules customized in code first: add modules of your own,
-/// insert them before the modules that use their outputs, or replace ours. Every module's
+/// Like [`generate`], with the stack customized in code first: add modules of your own, insert
+/// them before the modules that use their outputs, replace ours, or change the app and its
+/// delivery ([`Stack::with_app`], [`Stack::with_delivery`]). Every artifact is built from the
+/// customized stack. Every module's
 /// [`stackgen_modules::Contributions`] reach the chart, the workflows, the README and the files.
 ///
 /// # Errors
@@ -30,9 +32,12 @@ pub fn generate_with<'a>(
     customize: impl FnOnce(Stack<'a>) -> Stack<'a>,
 ) -> Result<Generated, GenerateError> {
     let stack = customize(Stack::from_spec(spec));
-    // The stack's modules (ours, replaced ones and added ones) check their own rules once each.
+    // Every artifact comes from the stack as customized, not from the spec it started from.
+    let spec = stack.spec();
+    // The stack's modules (ours, replaced ones and added ones) check their own rules once each,
+    // and the customized spec its rules beyond them.
     let mut diagnostics = stack.validate();
-    spec.validate_beyond_modules(&mut diagnostics);
+    crate::starter::validate(spec, &mut diagnostics);
     diagnostics.sort();
     if !diagnostics.is_empty() {
         return Err(GenerateError::Invalid(diagnostics));

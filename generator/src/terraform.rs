@@ -100,8 +100,8 @@ pub fn render_modules(
         .files
         .insert("terraform/terraform.tf", hcl_file(&terraform_block(&providers, root.settings.backend.as_ref())))?;
     let cluster = cluster_for(&providers, &rendered, contributions.cluster.as_ref())?;
-    generated.files.insert("terraform/main.tf", hcl_file(&root_main(root, &providers, cluster, &rendered)))?;
-    generated.files.insert("terraform/variables.tf", hcl_file(&variables_body(&root_variables())))?;
+    generated.files.insert("terraform/main.tf", hcl_file(&root_main(root, &providers, cluster, &rendered)?))?;
+    generated.files.insert("terraform/variables.tf", hcl_file(&variables_body(&root_variables(&rendered)?)))?;
     // Re-exported: outputs marked so, and every output read outside Terraform.
     let read_outside: Vec<&OutputRef> = contributions
         .repository_variables
@@ -151,14 +151,58 @@ fn check_inputs(name: &str, module: &RenderedModule) -> Result<(), RenderError> 
     Ok(())
 }
 
-fn root_variables() -> Vec<Variable> {
-    vec![Variable::required("subscription_id", "string", "Azure subscription the stack is deployed to.").validate(
-        stackgen_modules::hcl_util::matches_regex(
-            "^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$",
-            var("subscription_id"),
-        ),
-        "The subscription ID must be a UUID.",
-    )]
+/// The root's own variables and the ones modules add, each name declared once.
+fn root_variables(modules: &[(String, RenderedModule)]) -> Result<Vec<Variable>, RenderError> {
+    let mut variables =
+        vec![Variable::required("subscription_id", "string", "Azure subscription the stack is deployed to.").validate(
+            stackgen_modules::hcl_util::matches_regex(
+                "^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$",
+                var("subscription_id"),
+            ),
+            "The subscription ID must be a UUID.",
+        )];
+    for (name, module) in modules {
+        for variable in &module.root_variables {
+            if variables.iter().any(|v| v.name == variable.name) {
+                return Err(RenderError::Invalid {
+                    module: name.clone(),
+                    message: format!("root variable `{}` is already declared", variable.name),
+                });
+            }
+            variables.push(variable.clone());
+        }
+    }
+    Ok(variables)
+}
+
+/// The `provider` blocks modules add, after checking that none configures a provider a second
+/// time without an alias.
+fn module_providers<'m>(
+    configured: &[&str],
+    modules: &'m [(String, RenderedModule)],
+) -> Result<Vec<&'m Block>, RenderError> {
+    let mut default_configs: Vec<String> = configured.iter().map(|p| (*p).to_owned()).collect();
+    let mut blocks = Vec::new();
+    for (name, module) in modules {
+        for block in &module.root_providers {
+            let invalid = |message: String| RenderError::Invalid { module: name.clone(), message };
+            let label = match (block.identifier.as_str(), block.labels.as_slice()) {
+                ("provider", [label]) => label.as_str().to_owned(),
+                _ => return Err(invalid("a root provider must be a `provider \"<name>\"` block".to_owned())),
+            };
+            let aliased = block.body.attributes().any(|a| a.key.as_str() == "alias");
+            if !aliased {
+                if default_configs.contains(&label) {
+                    return Err(invalid(format!(
+                        "provider `{label}` is already configured in the root; give this configuration an `alias`"
+                    )));
+                }
+                default_configs.push(label);
+            }
+            blocks.push(block);
+        }
+    }
+    Ok(blocks)
 }
 
 fn terraform_block(providers: &[ProviderRequirement], backend: Option<&Backend>) -> Body {
@@ -213,8 +257,12 @@ fn root_main(
     providers: &[ProviderRequirement],
     cluster: Option<&ClusterConnection>,
     modules: &[(String, RenderedModule)],
-) -> Body {
+) -> Result<Body, RenderError> {
     let uses = |name: &str| providers.iter().any(|p| p.name == name);
+    let configured: Vec<&str> = ["azurerm", "azuread", "helm", "kubernetes"]
+        .into_iter()
+        .filter(|name| uses(name) && (!matches!(*name, "helm" | "kubernetes") || cluster.is_some()))
+        .collect();
     let mut body = Body::builder().add_block(
         Block::builder("locals")
             .add_attribute(("name", string(root.settings.name.clone())))
@@ -258,6 +306,9 @@ fn root_main(
         }
         body = body.add_block(provider.build());
     }
+    for block in module_providers(&configured, modules)? {
+        body = body.add_block(block.clone());
+    }
     for (name, module) in modules {
         let mut block =
             Block::builder("module").add_label(name.as_str()).add_attribute(("source", format!("./modules/{name}")));
@@ -266,7 +317,7 @@ fn root_main(
         }
         body = body.add_block(block.build());
     }
-    body.build()
+    Ok(body.build())
 }
 
 /// Host, CA certificate and, with local accounts, the client certificate: what the helm and

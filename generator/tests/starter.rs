@@ -1,6 +1,7 @@
 //! The starter service seeded into generated repositories is stackgen's own `service/`, byte for
-//! byte (`scripts/sync-starter` copies it into this crate), and its Cargo.lock is one that
-//! `--locked` accepts, with the versions stackgen's own workspace tests.
+//! byte but for its name (`scripts/sync-starter` copies it into this crate; the generator names
+//! the package after `app.name`), and its Cargo.lock is one that `--locked` accepts, with the
+//! versions stackgen's own workspace tests, whatever the name.
 
 mod common;
 
@@ -22,6 +23,55 @@ fn starter_file(path: &str) -> &'static str {
     starter::FILES.iter().find(|(p, _)| *p == path).map(|(_, c)| *c).unwrap_or_else(|| panic!("{path} not in starter"))
 }
 
+/// The starter as generated for a service package named `name`, path → contents.
+fn named_starter(name: &str) -> std::collections::BTreeMap<&'static str, String> {
+    starter::files(name).into_iter().collect()
+}
+
+/// Writes the starter for `name` into a fresh folder and asks cargo whether `--locked` accepts
+/// its lock file and whether a plain resolve leaves it as it is; returns the folder and the
+/// lock's (name, version) pairs.
+fn locked_starter(name: &str) -> (tempfile::TempDir, BTreeSet<(String, String)>) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    for (path, contents) in starter::files(name) {
+        let target = dir.path().join(path);
+        std::fs::create_dir_all(target.parent().expect("parent")).expect("mkdir");
+        std::fs::write(target, contents).expect("write");
+    }
+    let out = Command::new(env!("CARGO"))
+        .args(["metadata", "--locked", "--format-version", "1"])
+        .current_dir(dir.path())
+        .output()
+        .expect("cargo metadata");
+    assert!(
+        out.status.success(),
+        "cargo rejects the starter's Cargo.lock for {name:?} with --locked ({SYNC}):\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // `--locked` accepts a lock in any order; cargo rewrites it sorted on the next plain build,
+    // which would leave the team's first checkout dirty. The file must be what cargo writes.
+    let written = starter::files(name).into_iter().find(|(p, _)| *p == "Cargo.lock").expect("lock").1;
+    let out = Command::new(env!("CARGO"))
+        .args(["metadata", "--offline", "--format-version", "1"])
+        .current_dir(dir.path())
+        .output()
+        .expect("cargo metadata");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let lock = std::fs::read_to_string(dir.path().join("Cargo.lock")).expect("lock");
+    assert!(lock == written, "cargo rewrote the starter's Cargo.lock for {name:?}");
+    (dir, lock_packages(&lock))
+}
+
+fn lock_packages(text: &str) -> BTreeSet<(String, String)> {
+    let lock: toml::Table = toml::from_str(text).expect("lock");
+    lock["package"]
+        .as_array()
+        .expect("packages")
+        .iter()
+        .map(|p| (p["name"].as_str().unwrap_or("").to_owned(), p["version"].as_str().unwrap_or("").to_owned()))
+        .collect()
+}
+
 #[test]
 fn every_service_file_is_in_the_starter_byte_for_byte() {
     let root = common::repo_root();
@@ -38,13 +88,16 @@ fn every_service_file_is_in_the_starter_byte_for_byte() {
     // stackgen's own Dockerfile test checks stackgen's layout (service/Dockerfile) with its tools.
     on_disk.remove("service/tests/dockerfile.rs");
     on_disk.insert("service/Cargo.toml".to_owned());
-    let starter: BTreeSet<String> =
-        starter::FILES.iter().map(|(p, _)| (*p).to_owned()).filter(|p| p.starts_with("service/")).collect();
+    // Generated under stackgen's own package name, the starter is service/ byte for byte: the
+    // renaming touches nothing else.
+    let own = named_starter(starter::OWN_PACKAGE);
+    let starter: BTreeSet<String> = own.keys().map(|p| (*p).to_owned()).filter(|p| p.starts_with("service/")).collect();
     assert_eq!(starter, on_disk, "the starter's service files are service/'s; {SYNC}");
     for path in &on_disk {
         let original = std::fs::read_to_string(root.join(path)).expect("read");
-        assert!(starter_file(path) == original, "{path} differs from the starter's copy; {SYNC}");
+        assert!(own[path.as_str()] == original, "{path} differs from the starter's copy; {SYNC}");
     }
+    assert!(own["Cargo.lock"] == starter_file("Cargo.lock"), "renaming to the own name changes the lock");
     let rustfmt = std::fs::read_to_string(root.join("rustfmt.toml")).expect("rustfmt.toml");
     assert_eq!(starter_file("rustfmt.toml"), rustfmt, "{SYNC}");
     let dockerfile = std::fs::read_to_string(service.join("Dockerfile")).expect("Dockerfile");
@@ -84,33 +137,8 @@ fn the_starter_workspace_declares_what_the_service_inherits_as_stackgen_does() {
 
 #[test]
 fn the_starter_lock_is_accepted_by_locked_and_pins_stackgens_versions() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    for (path, contents) in starter::FILES {
-        let target = dir.path().join(path);
-        std::fs::create_dir_all(target.parent().expect("parent")).expect("mkdir");
-        std::fs::write(target, contents).expect("write");
-    }
-    let out = Command::new(env!("CARGO"))
-        .args(["metadata", "--locked", "--format-version", "1"])
-        .current_dir(dir.path())
-        .output()
-        .expect("cargo metadata");
-    assert!(
-        out.status.success(),
-        "cargo rejects the starter's Cargo.lock with --locked ({SYNC}):\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let packages = |text: &str| -> BTreeSet<(String, String)> {
-        let lock: toml::Table = toml::from_str(text).expect("lock");
-        lock["package"]
-            .as_array()
-            .expect("packages")
-            .iter()
-            .map(|p| (p["name"].as_str().unwrap_or("").to_owned(), p["version"].as_str().unwrap_or("").to_owned()))
-            .collect()
-    };
-    let ours = packages(&std::fs::read_to_string(common::repo_root().join("Cargo.lock")).expect("lock"));
-    let theirs = packages(starter_file("Cargo.lock"));
+    let ours = lock_packages(&std::fs::read_to_string(common::repo_root().join("Cargo.lock")).expect("lock"));
+    let (_dir, theirs) = locked_starter(starter::OWN_PACKAGE);
     let foreign: Vec<_> = theirs.difference(&ours).collect();
     assert!(foreign.is_empty(), "versions stackgen's workspace does not test: {foreign:?}; {SYNC}");
     for package in ["stackgen-service", "warp", "tokio", "hyper"] {
@@ -120,12 +148,85 @@ fn the_starter_lock_is_accepted_by_locked_and_pins_stackgens_versions() {
 }
 
 #[test]
+fn the_renamed_starter_lock_is_accepted_by_locked_wherever_the_name_sorts() {
+    // Cargo orders the lock's packages by name and `--locked` refuses any other order, so the
+    // renamed entry must move: first ("aardvark"), among the dependencies ("hello", "pinwheel"),
+    // last ("zzz-service"), and the longest name app.name allows.
+    let own = lock_packages(starter_file("Cargo.lock"));
+    for name in ["aardvark", "hello", "pinwheel", "zzz-service", "a234567890123456789012345678901234567890"] {
+        let (_dir, theirs) = locked_starter(name);
+        let expected: BTreeSet<(String, String)> = own
+            .iter()
+            .map(|(n, v)| (if n == starter::OWN_PACKAGE { name.to_owned() } else { n.clone() }, v.clone()))
+            .collect();
+        assert_eq!(theirs, expected, "{name}");
+    }
+}
+
+#[test]
+fn the_team_s_service_carries_the_app_name_everywhere_and_stackgen_s_nowhere() {
+    let mut spec = default_spec();
+    spec.app.name = "orders-api".into();
+    let tree = generate(&spec).expect("generates").files;
+    for (path, _) in starter::FILES {
+        let text = tree.get_str(path).unwrap_or_else(|| panic!("{path} seeded"));
+        assert!(!text.contains("stackgen-service") && !text.contains("stackgen_service"), "{path}:\n{text}");
+    }
+    let dockerfile = tree.get_str("Dockerfile").expect("Dockerfile");
+    assert!(!dockerfile.contains("stackgen-service"), "{dockerfile}");
+    for expected in [
+        "cargo chef cook --release --locked --package orders-api",
+        "--package orders-api \\\n      --bin orders-api",
+        "release/orders-api\" /orders-api",
+        "COPY --from=builder /orders-api /orders-api",
+        "CMD [\"/orders-api\", \"healthcheck\"]",
+        "ENTRYPOINT [\"/orders-api\"]",
+    ] {
+        assert!(dockerfile.contains(expected), "{expected:?} not in\n{dockerfile}");
+    }
+    let manifest: toml::Table = toml::from_str(tree.get_str("service/Cargo.toml").expect("manifest")).expect("toml");
+    assert_eq!(manifest["package"]["name"].as_str(), Some("orders-api"));
+    assert_eq!(manifest["bin"][0]["name"].as_str(), Some("orders-api"));
+    let main = tree.get_str("service/src/main.rs").expect("main.rs");
+    assert!(main.contains("use orders_api::config::{Config, VARIABLES};"), "{main}");
+    let support = tree.get_str("service/tests/support/mod.rs").expect("support");
+    assert!(support.contains("env!(\"CARGO_BIN_EXE_orders-api\")"), "{support}");
+}
+
+#[test]
+fn an_app_name_that_cannot_name_the_starter_package_is_refused_at_app_name() {
+    for (name, why) in [
+        ("loop", "reserved"),
+        ("test", "reserved"),
+        ("proc-macro", "reserved"),
+        ("tokio", "\"tokio\""),
+        ("serde-json", "\"serde_json\""),
+    ] {
+        let mut spec = default_spec();
+        spec.app.name = name.into();
+        spec.app.host = "app.example.com".into();
+        let Err(stackgen_generator::GenerateError::Invalid(diagnostics)) = generate(&spec) else {
+            panic!("{name} accepted as the starter's package name");
+        };
+        let found: Vec<String> = diagnostics.iter().map(|d| format!("{}: {}: {}", d.path, d.rule, d.message)).collect();
+        assert!(
+            found.iter().any(|d| d.starts_with("app.name: cargo-package:") && d.contains(why)),
+            "{name}: {found:?}"
+        );
+        // With its own Dockerfile the team's service is not a Cargo package of ours.
+        spec.source.dockerfile = Some("app/Dockerfile".into());
+        spec.source.context = "app".into();
+        assert!(generate(&spec).is_ok(), "{name} with an own Dockerfile");
+    }
+}
+
+#[test]
 fn the_starter_is_seeded_and_only_without_an_own_dockerfile() {
     let spec = default_spec();
     let tree = generate(&spec).expect("generates").files;
-    for (path, contents) in starter::FILES {
+    for (path, contents) in starter::files(&spec.app.name) {
         assert_eq!(tree.kind(path), Some(FileKind::Seeded), "{path}");
-        assert_eq!(tree.get_str(path), Some(*contents), "{path}");
+        assert_eq!(tree.get_str(path), Some(contents.as_str()), "{path}");
     }
     for managed in ["Dockerfile", ".dockerignore", ".gitignore", "stackgen.schema.json"] {
         assert_eq!(tree.kind(managed), Some(FileKind::Managed), "{managed}");
@@ -143,9 +244,9 @@ fn the_starter_is_seeded_and_only_without_an_own_dockerfile() {
 
 #[test]
 fn the_dockerignore_keeps_state_and_history_out_and_what_cargo_needs_in() {
-    let ignore = docker::DOCKERIGNORE;
+    let ignore = docker::dockerignore();
     let patterns: Vec<&str> = ignore.lines().collect();
-    for needed in [".git/", "terraform/", "**/*.tfstate", "**/target/", "**/.terraform/"] {
+    for needed in ["**/.git", "terraform/", "**/*.tfstate", "**/target/", "**/.terraform/"] {
         assert!(patterns.contains(&needed), "{needed} is not ignored");
     }
     for kept in ["Cargo.toml", "Cargo.lock", "service", "service/src", "rustfmt.toml"] {

@@ -54,39 +54,22 @@ impl Acr {
     pub fn login_server(&self) -> String {
         format!("{}.azurecr.io", self.name.to_ascii_lowercase())
     }
-
-    /// Pushes every rule broken.
-    pub fn validate_at(&self, at: &FieldPath, diagnostics: &mut Diagnostics) {
-        rules::ACR_NAME.check_at(&self.name, &at.key("name"), diagnostics);
-    }
 }
 
-/// The registry as a module.
-#[derive(Debug, Clone)]
-pub struct AcrModule<'a> {
-    spec: &'a Acr,
-}
-
-impl<'a> AcrModule<'a> {
-    /// Wraps the spec.
-    pub fn new(spec: &'a Acr) -> Self {
-        Self { spec }
-    }
-}
-
-impl Module for AcrModule<'_> {
+/// The settings are the module: the registry, its pull grant, their variables and rules.
+impl Module for Acr {
     fn name(&self) -> &str {
         "acr"
     }
 
     fn validate(&self, at: &FieldPath, diagnostics: &mut Diagnostics) {
-        self.spec.validate_at(at, diagnostics);
+        rules::ACR_NAME.check_at(&self.name, &at.key("name"), diagnostics);
     }
 
     fn comments(&self) -> Vec<BlockComment> {
         let skip =
             |id: &str, reason: &str| BlockComment::checkov_skip("azurerm_container_registry", "this", id, reason);
-        let premium = self.spec.sku == AcrSku::Premium;
+        let premium = self.sku == AcrSku::Premium;
         let mut comments = vec![
             skip(
                 "CKV_AZURE_139",
@@ -127,7 +110,7 @@ impl Module for AcrModule<'_> {
             .add_attribute(("admin_enabled", false))
             .add_attribute(("anonymous_pull_enabled", false));
         // Untagged manifests pile up with every push; Premium can clean them up.
-        let registry = if self.spec.sku == AcrSku::Premium {
+        let registry = if self.sku == AcrSku::Premium {
             registry.add_attribute(("retention_policy_in_days", 7))
         } else {
             registry
@@ -146,11 +129,11 @@ impl Module for AcrModule<'_> {
         let mut inputs = vec![
             Variable::required("name", "string", "Registry name, globally unique.")
                 .rule(&rules::ACR_NAME, "registry name")
-                .passed(string(self.spec.name.clone())),
+                .passed(string(self.name.clone())),
         ];
         inputs.extend(placement(stack)?);
         inputs.extend([
-            Variable::optional("sku", "string", "Registry SKU.", string(self.spec.sku.as_str()))
+            Variable::optional("sku", "string", "Registry SKU.", string(self.sku.as_str()))
                 .one_of(SKUS, "SKU")
                 .passed_default(),
             Variable::required(

@@ -10,7 +10,8 @@ use crate::rules;
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[schemars(deny_unknown_fields)]
 pub struct App {
-    /// Name of the service, its chart and its image: a DNS label, 3–40 characters.
+    /// Name of the service, its chart and its image (and, with the starter service, its Cargo
+    /// package and binary): a DNS label, 3–40 characters.
     pub name: String,
     /// Port the container listens on.
     #[serde(default = "default_port")]

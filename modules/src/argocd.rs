@@ -39,34 +39,15 @@ impl Default for ArgoCd {
     }
 }
 
-impl ArgoCd {
-    /// Pushes every rule broken.
-    pub fn validate_at(&self, at: &FieldPath, diagnostics: &mut Diagnostics) {
-        rules::SEMVER.check_at(&self.chart_version, &at.key("chart_version"), diagnostics);
-        rules::KUBERNETES_NAME.check_at(&self.namespace, &at.key("namespace"), diagnostics);
-    }
-}
-
-/// Argo CD as a module.
-#[derive(Debug, Clone)]
-pub struct ArgoCdModule<'a> {
-    spec: &'a ArgoCd,
-}
-
-impl<'a> ArgoCdModule<'a> {
-    /// Wraps the spec.
-    pub fn new(spec: &'a ArgoCd) -> Self {
-        Self { spec }
-    }
-}
-
-impl Module for ArgoCdModule<'_> {
+/// The settings are the module: Argo CD's release, its variables and the values the root passes.
+impl Module for ArgoCd {
     fn name(&self) -> &str {
         "argocd"
     }
 
     fn validate(&self, at: &FieldPath, diagnostics: &mut Diagnostics) {
-        self.spec.validate_at(at, diagnostics);
+        rules::SEMVER.check_at(&self.chart_version, &at.key("chart_version"), diagnostics);
+        rules::KUBERNETES_NAME.check_at(&self.namespace, &at.key("namespace"), diagnostics);
     }
 
     fn render(&self, _stack: &StackContext) -> Result<RenderedModule, RenderError> {
@@ -90,22 +71,6 @@ impl Module for ArgoCdModule<'_> {
         .release(values, Vec::new());
         Ok(RenderedModule {
             providers: vec![ProviderRequirement::helm()],
-            variables: vec![
-                Variable::optional(
-                    "chart_version",
-                    "string",
-                    "Pinned argo-cd chart version.",
-                    string(self.spec.chart_version.clone()),
-                )
-                .rule(&rules::SEMVER, "chart version"),
-                Variable::optional(
-                    "namespace",
-                    "string",
-                    "Namespace Argo CD runs in.",
-                    string(self.spec.namespace.clone()),
-                )
-                .rule(&rules::KUBERNETES_NAME, "namespace"),
-            ],
             main: Body::builder().add_block(release).build(),
             outputs: vec![
                 Output::new(
@@ -115,12 +80,21 @@ impl Module for ArgoCdModule<'_> {
                 )
                 .at_root(),
             ],
-            inputs: vec![
-                ("chart_version".to_owned(), string(self.spec.chart_version.clone())),
-                ("namespace".to_owned(), string(self.spec.namespace.clone())),
-            ],
-            warnings: Vec::new(),
-        })
+            ..RenderedModule::default()
+        }
+        .with_inputs([
+            Variable::optional(
+                "chart_version",
+                "string",
+                "Pinned argo-cd chart version.",
+                string(self.chart_version.clone()),
+            )
+            .rule(&rules::SEMVER, "chart version")
+            .passed_default(),
+            Variable::optional("namespace", "string", "Namespace Argo CD runs in.", string(self.namespace.clone()))
+                .rule(&rules::KUBERNETES_NAME, "namespace")
+                .passed_default(),
+        ]))
     }
 }
 
@@ -131,7 +105,7 @@ mod tests {
     #[test]
     fn chart_is_pinned_and_values_go_through_yamlencode() {
         let spec = ArgoCd::default();
-        let rendered = ArgoCdModule::new(&spec).render(&StackContext::default()).expect("renders");
+        let rendered = spec.render(&StackContext::default()).expect("renders");
         let main = hcl::format::to_string(&rendered.main).expect("formats");
         assert!(main.contains("chart = \"argo-cd\""), "{main}");
         assert!(main.contains("version = var.chart_version"), "{main}");
@@ -143,7 +117,7 @@ mod tests {
     fn rules_name_the_field() {
         let spec = ArgoCd { chart_version: "latest".into(), namespace: "Argo CD".into() };
         let mut d = Diagnostics::new();
-        ArgoCdModule::new(&spec).validate(&FieldPath::root().key("delivery").key("argocd"), &mut d);
+        spec.validate(&FieldPath::root().key("delivery").key("argocd"), &mut d);
         let found: Vec<String> = d.iter().map(|d| format!("{}: {}", d.path, d.rule)).collect();
         assert_eq!(found, ["delivery.argocd.chart_version: semver", "delivery.argocd.namespace: kubernetes-name"]);
     }

@@ -91,6 +91,64 @@ pub struct WorkflowStep {
     pub env: Vec<(String, String)>,
 }
 
+/// A shell step of a job a module adds ([`ContributedJob`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ShellStep {
+    /// Step name, shown in the run.
+    pub name: String,
+    /// Bash script. Read values from `env`, never paste them into the script.
+    pub run: String,
+    /// Environment of the step, name → repository variable (checked like [`WorkflowStep::env`]).
+    pub env: Vec<(String, String)>,
+}
+
+/// A whole job a module adds to the delivery workflow, after the workflow's own jobs and before
+/// the notification. Checked at generation time: its id is new to the workflow, and every job it
+/// `needs` exists.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ContributedJob {
+    /// Job id: a lowercase letter, then lowercase letters, digits, `-` and `_`.
+    pub id: String,
+    /// Display name.
+    pub name: String,
+    /// Ids of the jobs it runs after: the workflow's own (such as [`WorkflowJob::Deploy`]'s) or
+    /// jobs added by modules before this one.
+    pub needs: Vec<String>,
+    /// Hard stop, in minutes.
+    pub timeout_minutes: u32,
+    /// Its steps, in order.
+    pub steps: Vec<ShellStep>,
+    /// The module that added it (set when contributions are collected; for error messages).
+    module: String,
+}
+
+impl ContributedJob {
+    /// A job with no steps yet that runs after `needs`, stopped after 10 minutes.
+    pub fn new(id: &str, name: &str, needs: &[&str]) -> Self {
+        Self {
+            id: id.to_owned(),
+            name: name.to_owned(),
+            needs: needs.iter().map(|n| (*n).to_owned()).collect(),
+            timeout_minutes: 10,
+            steps: Vec::new(),
+            module: String::new(),
+        }
+    }
+
+    /// Appends a step running `run` with `env` (name → repository variable).
+    #[must_use]
+    pub fn step(mut self, name: &str, run: &str, env: &[(&str, &str)]) -> Self {
+        let env = env.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
+        self.steps.push(ShellStep { name: name.to_owned(), run: run.to_owned(), env });
+        self
+    }
+
+    /// The module that added the job.
+    pub fn module(&self) -> &str {
+        &self.module
+    }
+}
+
 /// A numbered step in the README's "From zero to the first deploy", placed after "Create the
 /// infrastructure" in module order.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -150,8 +208,10 @@ pub struct Contributions {
     pub workload_env: Vec<(String, String)>,
     /// Repository variables the workflows may read.
     pub repository_variables: Vec<RepositoryVariable>,
-    /// Steps added to the delivery workflow.
+    /// Steps added to the delivery workflow's own jobs.
     pub workflow_steps: Vec<WorkflowStep>,
+    /// Whole jobs added to the delivery workflow.
+    pub workflow_jobs: Vec<ContributedJob>,
     /// Steps added to the README.
     pub readme_steps: Vec<ReadmeStep>,
     /// Design notes added to the README (waits, role scopes).
@@ -192,6 +252,13 @@ impl Contributions {
     #[must_use]
     pub fn workflow_step(mut self, step: WorkflowStep) -> Self {
         self.workflow_steps.push(step);
+        self
+    }
+
+    /// Adds a whole job to the delivery workflow.
+    #[must_use]
+    pub fn workflow_job(mut self, job: ContributedJob) -> Self {
+        self.workflow_jobs.push(job);
         self
     }
 
@@ -239,6 +306,7 @@ impl Contributions {
             workload_env,
             repository_variables,
             workflow_steps,
+            workflow_jobs,
             readme_steps,
             readme_notes,
             root_outputs,
@@ -248,6 +316,8 @@ impl Contributions {
         self.workload_env.extend(workload_env);
         self.repository_variables.extend(repository_variables);
         self.workflow_steps.extend(workflow_steps);
+        self.workflow_jobs
+            .extend(workflow_jobs.into_iter().map(|job| ContributedJob { module: module.to_owned(), ..job }));
         self.readme_steps.extend(readme_steps);
         self.readme_notes.extend(readme_notes);
         self.root_outputs.extend(root_outputs);

@@ -71,55 +71,6 @@ impl Github {
     pub fn slug(&self) -> String {
         self.repo.replace('/', "-").to_ascii_lowercase()
     }
-
-    /// Pushes every rule broken.
-    pub fn validate_at(&self, at: &FieldPath, diagnostics: &mut Diagnostics) {
-        let repo_ok = match self.repo.split_once('/') {
-            Some((owner, name)) => {
-                (1..=39).contains(&owner.len())
-                    && owner.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
-                    && !owner.starts_with('-')
-                    && (1..=100).contains(&name.len())
-                    && name.chars().all(|c| c.is_ascii_alphanumeric() || "._-".contains(c))
-                    && name != "."
-                    && name != ".."
-            }
-            None => false,
-        };
-        if !repo_ok {
-            let hint = if self.repo.contains("://") || self.repo.starts_with("github.com") {
-                " (no scheme or host)"
-            } else {
-                ""
-            };
-            diagnostics.push(
-                at.key("repo"),
-                "github-repo",
-                format!("must be OWNER/NAME such as \"contoso/shop\"{hint}, got {:?}", self.repo),
-            );
-        }
-        if !valid_ref_name(&self.branch) {
-            diagnostics.push(
-                at.key("branch"),
-                "git-branch",
-                format!(
-                    "must be a branch name without spaces, wildcards, `..` or a refs/ prefix, got {:?}",
-                    self.branch
-                ),
-            );
-        }
-        if let Some(environment) = &self.environment {
-            let ok = (1..=255).contains(&environment.len())
-                && environment.chars().all(|c| c.is_ascii_alphanumeric() || "._-".contains(c));
-            if !ok {
-                diagnostics.push(
-                    at.key("environment"),
-                    "github-environment",
-                    format!("must be 1–255 letters, digits, `.`, `_` or `-`, got {environment:?}"),
-                );
-            }
-        }
-    }
 }
 
 fn valid_ref_name(branch: &str) -> bool {
@@ -210,20 +161,8 @@ pub(crate) fn identity_outputs() -> Vec<Output> {
     ]
 }
 
-/// The push identity as a module.
-#[derive(Debug, Clone)]
-pub struct GithubOidcModule<'a> {
-    spec: &'a Github,
-}
-
-impl<'a> GithubOidcModule<'a> {
-    /// Wraps the spec.
-    pub fn new(spec: &'a Github) -> Self {
-        Self { spec }
-    }
-}
-
-impl Module for GithubOidcModule<'_> {
+/// The settings are the module: the push identity and its one AcrPush grant.
+impl Module for Github {
     fn name(&self) -> &str {
         "github_oidc"
     }
@@ -240,13 +179,57 @@ impl Module for GithubOidcModule<'_> {
     }
 
     fn validate(&self, at: &FieldPath, diagnostics: &mut Diagnostics) {
-        self.spec.validate_at(at, diagnostics);
+        let repo_ok = match self.repo.split_once('/') {
+            Some((owner, name)) => {
+                (1..=39).contains(&owner.len())
+                    && owner.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+                    && !owner.starts_with('-')
+                    && (1..=100).contains(&name.len())
+                    && name.chars().all(|c| c.is_ascii_alphanumeric() || "._-".contains(c))
+                    && name != "."
+                    && name != ".."
+            }
+            None => false,
+        };
+        if !repo_ok {
+            let hint = if self.repo.contains("://") || self.repo.starts_with("github.com") {
+                " (no scheme or host)"
+            } else {
+                ""
+            };
+            diagnostics.push(
+                at.key("repo"),
+                "github-repo",
+                format!("must be OWNER/NAME such as \"contoso/shop\"{hint}, got {:?}", self.repo),
+            );
+        }
+        if !valid_ref_name(&self.branch) {
+            diagnostics.push(
+                at.key("branch"),
+                "git-branch",
+                format!(
+                    "must be a branch name without spaces, wildcards, `..` or a refs/ prefix, got {:?}",
+                    self.branch
+                ),
+            );
+        }
+        if let Some(environment) = &self.environment {
+            let ok = (1..=255).contains(&environment.len())
+                && environment.chars().all(|c| c.is_ascii_alphanumeric() || "._-".contains(c));
+            if !ok {
+                diagnostics.push(
+                    at.key("environment"),
+                    "github-environment",
+                    format!("must be 1–255 letters, digits, `.`, `_` or `-`, got {environment:?}"),
+                );
+            }
+        }
     }
 
     fn render(&self, stack: &StackContext) -> Result<RenderedModule, RenderError> {
         let body = Body::builder().add_blocks(federated_identity(
             var("display_name"),
-            &format!("GitHub Actions in {}, allowed to push images", self.spec.repo),
+            &format!("GitHub Actions in {}, allowed to push images", self.repo),
         ));
         let push = Block::builder("resource")
             .add_label("azurerm_role_assignment")
@@ -256,7 +239,7 @@ impl Module for GithubOidcModule<'_> {
             .add_attribute(("principal_id", traversal("azuread_service_principal", ["this", "object_id"])))
             .add_attribute(("principal_type", string("ServicePrincipal")))
             .build();
-        let mut inputs = identity_inputs(&format!("gha-{}-push", self.spec.slug()), self.spec.subject());
+        let mut inputs = identity_inputs(&format!("gha-{}-push", self.slug()), self.subject());
         inputs.push(
             Variable::required("registry_id", "string", "Resource ID of the one registry this identity may push to.")
                 .rule(&crate::rules::REGISTRY_ID, "registry ID")
@@ -278,7 +261,7 @@ mod tests {
 
     fn rules(github: &Github) -> Vec<&'static str> {
         let mut d = Diagnostics::new();
-        github.validate_at(&FieldPath::root().key("github"), &mut d);
+        github.validate(&FieldPath::root().key("github"), &mut d);
         d.iter().map(|d| d.rule).collect()
     }
 

@@ -13,7 +13,9 @@ pub mod contribution;
 pub mod delivery;
 pub mod diagnostics;
 pub mod dns;
+pub mod envoy_gateway;
 pub mod error;
+pub mod gateway;
 pub mod github_oidc;
 pub mod hcl_util;
 pub mod helm_release;
@@ -29,8 +31,8 @@ pub mod traefik;
 
 pub use diagnostics::{Diagnostic, Diagnostics, FieldPath, Location};
 pub use module::{
-    BlockComment, ClusterConnection, ClusterCredentials, Contributions, Input, Module, Output, OutputRef,
-    ProviderRequirement, ReadmeNote, ReadmeStep, RenderError, RenderedModule, RepositoryVariable, StackContext,
-    StackSettings, Variable, WorkflowJob, WorkflowStep,
+    BlockComment, ClusterConnection, ClusterCredentials, ContributedJob, Contributions, Input, Module, Output,
+    OutputRef, ProviderRequirement, ReadmeNote, ReadmeStep, RenderError, RenderedModule, RepositoryVariable, ShellStep,
+    StackContext, StackSettings, Variable, WorkflowJob, WorkflowStep,
 };
 pub use spec::StackSpec;

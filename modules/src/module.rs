@@ -5,9 +5,12 @@
 //! - **Terraform**: [`Module::render`] returns its child module (`terraform/modules/<name>/`:
 //!   variables, resources, outputs) and the inputs the root passes to it. Outputs of earlier
 //!   modules come from [`StackContext::output`], checked: an output nobody declares is a
-//!   [`RenderError`] naming both modules.
+//!   [`RenderError`] naming both modules. A module that needs a value of whoever runs Terraform
+//!   or a provider configuration adds [`RenderedModule::root_variables`] and
+//!   [`RenderedModule::root_providers`] to the root.
 //! - **Everything else**: [`Module::contribute`] returns [`Contributions`]: environment variables
-//!   of the workload (chart values), repository variables and delivery-workflow steps, README
+//!   of the workload (chart values), repository variables, steps of the delivery workflow's jobs
+//!   and whole jobs of its own ([`ContributedJob`]), README
 //!   steps, files outside `terraform/`, and — from the module that creates the cluster — the
 //!   [`ClusterConnection`] the root's helm and kubernetes providers use. Values known only after
 //!   `terraform apply` travel as [`OutputRef`]s from [`StackContext::reference`], checked the same
@@ -15,16 +18,18 @@
 //! - **Rules**: [`Module::validate`] reports every broken rule at once; **comments** inside the
 //!   child module's blocks come from [`Module::comments`].
 //!
-//! Add a module with `Stack::push`, `insert_before` or `replace` (in `stackgen::generator`); the
-//! generator only assembles. `examples/custom_stack.rs` is a module that touches every artifact.
+//! Add a module with `Stack::push`, `insert_before` or `replace` (in `stackgen::generator`), and
+//! change the app or its delivery with `Stack::with_app` / `with_delivery`: the chart, the
+//! workflows and the README are built from that stack, never from the raw spec. The generator only
+//! assembles. `examples/custom_stack.rs` is a module that touches every artifact.
 
 use std::collections::BTreeMap;
 
-use hcl::{Body, Expression};
+use hcl::{Block, Body, Expression};
 
 pub use crate::contribution::{
-    ClusterConnection, ClusterCredentials, Contributions, OutputRef, ReadmeNote, ReadmeStep, RepositoryVariable,
-    WorkflowJob, WorkflowStep,
+    ClusterConnection, ClusterCredentials, ContributedJob, Contributions, OutputRef, ReadmeNote, ReadmeStep,
+    RepositoryVariable, ShellStep, WorkflowJob, WorkflowStep,
 };
 use crate::diagnostics::{Diagnostics, FieldPath};
 pub use crate::error::RenderError;
@@ -62,6 +67,26 @@ pub trait Module {
     fn contribute(&self, stack: &StackContext) -> Result<Contributions, RenderError> {
         let _ = stack;
         Ok(Contributions::default())
+    }
+}
+
+/// A module borrowed from the value that holds its settings: a spec section that implements
+/// [`Module`] itself (`&spec.acr`) goes into a stack as it is, with no wrapper struct per module.
+impl<M: Module + ?Sized> Module for &M {
+    fn name(&self) -> &str {
+        (**self).name()
+    }
+    fn validate(&self, at: &FieldPath, diagnostics: &mut Diagnostics) {
+        (**self).validate(at, diagnostics);
+    }
+    fn render(&self, stack: &StackContext) -> Result<RenderedModule, RenderError> {
+        (**self).render(stack)
+    }
+    fn comments(&self) -> Vec<BlockComment> {
+        (**self).comments()
+    }
+    fn contribute(&self, stack: &StackContext) -> Result<Contributions, RenderError> {
+        (**self).contribute(stack)
     }
 }
 
@@ -301,6 +326,14 @@ pub struct RenderedModule {
     pub inputs: Vec<(String, Expression)>,
     /// Things the user should know, printed by the CLI (for example a retired upstream project).
     pub warnings: Vec<String>,
+    /// Variables of the root module, for values only whoever runs Terraform knows; the module
+    /// passes them on in `inputs` as `var.<name>`. A name the root or another module already
+    /// declares is a [`RenderError`].
+    pub root_variables: Vec<Variable>,
+    /// `provider` blocks for the root's `main.tf`, after stackgen's own: configuration of a
+    /// provider the module needs. One stackgen configures itself (azurerm, azuread, helm,
+    /// kubernetes) or another module configures is a [`RenderError`] unless it sets an `alias`.
+    pub root_providers: Vec<Block>,
 }
 
 impl RenderedModule {

@@ -273,6 +273,14 @@ pub const SEMVER: Rule = Rule::new(
     "a version MAJOR.MINOR.PATCH such as \"1.2.3\" (optionally -prerelease or +build)",
 );
 
+/// A pinned semantic version with a leading `v` (`v1.9.0`), as Envoy Gateway and cert-manager
+/// version their charts.
+pub const V_SEMVER: Rule = Rule::new(
+    "v-semver",
+    r"^v(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)(-[0-9A-Za-z-]+(\.[0-9A-Za-z-]+)*)?(\+[0-9A-Za-z-]+(\.[0-9A-Za-z-]+)*)?$",
+    "a version vMAJOR.MINOR.PATCH such as \"v1.2.3\" (optionally -prerelease or +build)",
+);
+
 /// A UUID (Entra ID object ids, tenant and subscription ids).
 pub const UUID: Rule = Rule::new(
     "uuid",
@@ -285,13 +293,6 @@ pub const IPV4_CIDR: Rule = Rule::new(
     "ipv4-cidr",
     r"^((25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\.){3}(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])/(3[0-2]|[12]?[0-9])$",
     "an IPv4 CIDR such as \"203.0.113.0/24\"",
-);
-
-/// A SemVer version with a `v` prefix, as cert-manager tags its charts: `v` + [`SEMVER`].
-pub const V_SEMVER: Rule = Rule::new(
-    "pinned-version",
-    r"^v(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)(-[0-9A-Za-z-]+(\.[0-9A-Za-z-]+)*)?(\+[0-9A-Za-z-]+(\.[0-9A-Za-z-]+)*)?$",
-    "a version vMAJOR.MINOR.PATCH such as \"v1.2.3\" (optionally -prerelease or +build)",
 );
 
 /// Container registry names: 5–50 letters and digits.
@@ -329,10 +330,10 @@ pub fn all() -> Vec<Rule> {
         DNS_NAME,
         KUBERNETES_NAME,
         SEMVER,
+        V_SEMVER,
         UUID,
         IPV4_CIDR,
         Rule::dns_label(3, 24),
-        V_SEMVER,
         ACR_NAME,
         EMAIL,
         FEDERATED_SUBJECT,

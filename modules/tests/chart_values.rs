@@ -10,7 +10,7 @@ use std::path::Path;
 
 use hcl::{Block, Expression, ObjectKey};
 use serde_yaml::Value;
-use stackgen_modules::argocd::{ArgoCd, ArgoCdModule};
+use stackgen_modules::argocd::ArgoCd;
 use stackgen_modules::ingress::{Ingress, IngressModule};
 use stackgen_modules::module::{Module, Output, RenderedModule, StackContext, StackSettings};
 
@@ -86,7 +86,7 @@ fn ingress_nginx_values_exist_in_the_pinned_chart() {
 fn argo_cd_values_exist_in_the_pinned_chart() {
     let spec = ArgoCd::default();
     assert_eq!(spec.chart_version, "10.1.1", "vendor the values.yaml of the new pin");
-    let rendered = ArgoCdModule::new(&spec).render(&stack()).expect("renders");
+    let rendered = spec.render(&stack()).expect("renders");
     let mut found = Vec::new();
     unknown_keys(&release_values(&rendered, "argocd"), &chart_values("argo-cd-10.1.1-values.yaml"), "", &mut found);
     assert_eq!(found, Vec::<String>::new(), "keys argo-cd 10.1.1 does not read");

@@ -83,7 +83,7 @@ pub const VARIABLES: &[(&str, &str, &str)] = &[
     ("MAX_HEADER_BYTES", "16384", "largest request line + headers (431 above)"),
     ("MAX_HEADERS", "64", "most header fields in a request"),
     ("WORKERS", "number of CPUs", "tokio worker threads"),
-    ("SERVICE_NAME", "stackgen-service", "name reported by GET /"),
+    ("SERVICE_NAME", crate::app::NAME, "name reported by GET /"),
     ("POD_NAME", "$HOSTNAME", "pod name reported by GET /"),
 ];
 
@@ -131,7 +131,7 @@ impl Config {
         let max_headers = parse(&get, "MAX_HEADERS", 64, |v| parse_usize(v, 1, 1024))?;
         let cpus = std::thread::available_parallelism().map_or(1, usize::from);
         let workers = parse(&get, "WORKERS", cpus, |v| parse_usize(v, 1, 1024))?;
-        let service_name = get("SERVICE_NAME").unwrap_or_else(|| "stackgen-service".to_owned());
+        let service_name = get("SERVICE_NAME").unwrap_or_else(|| crate::app::NAME.to_owned());
         let pod_name = get("POD_NAME")
             .or_else(|| get("HOSTNAME"))
             .or_else(|| std::fs::read_to_string("/proc/sys/kernel/hostname").ok().map(|h| h.trim().to_owned()))

@@ -8,7 +8,7 @@ use pretty_assertions::assert_eq;
 use support::BIN;
 
 fn run(args: &[&str], env: &[(&str, &str)]) -> Output {
-    Command::new(BIN).args(args).env_clear().envs(env.iter().copied()).output().expect("run stackgen-service")
+    Command::new(BIN).args(args).env_clear().envs(env.iter().copied()).output().expect("run the service binary")
 }
 
 #[track_caller]
@@ -58,7 +58,8 @@ fn version_and_help() {
     let out = run(&["--version"], &[]);
     assert!(out.status.success());
     let version = String::from_utf8_lossy(&out.stdout);
-    assert!(version.starts_with(&format!("stackgen-service {} (commit ", env!("CARGO_PKG_VERSION"))), "{version}");
+    let expected = format!("{} {} (commit ", env!("CARGO_PKG_NAME"), env!("CARGO_PKG_VERSION"));
+    assert!(version.starts_with(&expected), "{version}");
 
     let out = run(&["--help"], &[]);
     assert!(out.status.success());

@@ -15,7 +15,7 @@ pub mod readme;
 pub mod workflow;
 
 use stackgen_modules::delivery::DeployMode;
-use stackgen_modules::{Contributions, RenderError, StackSpec, WorkflowStep};
+use stackgen_modules::{ContributedJob, Contributions, RenderError, StackSpec, WorkflowStep};
 
 use crate::file_tree::FileTree;
 use crate::generated::GenerateError;
@@ -47,6 +47,7 @@ pub fn render(spec: &StackSpec, contributions: &Contributions) -> Result<FileTre
             job.steps.push(workflow_step(step));
         }
     }
+    add_jobs(&mut delivery_workflow, &contributions.workflow_jobs)?;
     for (path, workflow) in [(delivery::PATH, delivery_workflow), (pull_request::PATH, pull_request::workflow(spec))] {
         let text = workflow::to_yaml(&workflow).map_err(|e| GenerateError::artifact(path, e))?;
         check_no_injected_expressions(path, &text, spec)?;
@@ -63,11 +64,54 @@ pub fn render(spec: &StackSpec, contributions: &Contributions) -> Result<FileTre
 }
 
 fn workflow_step(step: &WorkflowStep) -> workflow::Step {
-    let mut out = workflow::Step::run(&step.name, &step.run);
-    for (name, variable) in &step.env {
+    shell_step(&step.name, &step.run, &step.env)
+}
+
+fn shell_step(name: &str, run: &str, env: &[(String, String)]) -> workflow::Step {
+    let mut out = workflow::Step::run(name, run);
+    for (name, variable) in env {
         out = out.env(name, workflow::expr(&format!("vars.{variable}")));
     }
     out
+}
+
+/// The job that reports the outcome of the workflow's own jobs: it stays last, and its id is
+/// never free for a module's job (it appears once notification e-mails are set).
+const NOTIFY_JOB: &str = "notify";
+
+/// Adds the modules' jobs after the workflow's own and before the notification, refusing an id
+/// that is taken or malformed and a `needs` naming no job before it.
+fn add_jobs(workflow: &mut workflow::Workflow, jobs: &[ContributedJob]) -> Result<(), RenderError> {
+    let notify = workflow.jobs.shift_remove(NOTIFY_JOB);
+    for job in jobs {
+        let invalid = |message: String| RenderError::Invalid { module: job.module().to_owned(), message };
+        let mut chars = job.id.chars();
+        let well_formed = chars.next().is_some_and(|c| c.is_ascii_lowercase())
+            && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_');
+        if !well_formed {
+            return Err(invalid(format!(
+                "workflow job id `{}` must be a lowercase letter, then lowercase letters, digits, `-` and `_`",
+                job.id
+            )));
+        }
+        if job.id == NOTIFY_JOB || workflow.jobs.contains_key(&job.id) {
+            return Err(invalid(format!("the delivery workflow already has a job `{}`", job.id)));
+        }
+        if let Some(need) = job.needs.iter().find(|need| !workflow.jobs.contains_key(need.as_str())) {
+            return Err(invalid(format!(
+                "workflow job `{}` needs `{need}`, which is not a job of the delivery workflow before it",
+                job.id
+            )));
+        }
+        let mut out = workflow::Job::new(&job.name, job.timeout_minutes);
+        out.needs.clone_from(&job.needs);
+        out.steps = job.steps.iter().map(|step| shell_step(&step.name, &step.run, &step.env)).collect();
+        workflow.jobs.insert(job.id.clone(), out);
+    }
+    if let Some(notify) = notify {
+        workflow.jobs.insert(NOTIFY_JOB.to_owned(), notify);
+    }
+    Ok(())
 }
 
 /// Every `vars.NAME` a workflow reads must be a repository variable some module declares, or CI

@@ -82,6 +82,8 @@ struct Context<'a> {
     starter: bool,
     /// `source.dockerfile` and its checks, for a team's own service.
     own_dockerfile: Option<&'a str>,
+    /// Where the own Dockerfile's seeded `.dockerignore` is.
+    own_dockerignore: String,
     module_steps: Vec<Step<'a>>,
     /// The modules' design notes (waits, role scopes), same shape as a step.
     module_notes: Vec<Step<'a>>,
@@ -98,6 +100,11 @@ struct Context<'a> {
     app_url: String,
     /// The app host's certificate (cert-manager's Certificate, named like its Secret), with TLS on.
     certificate: Option<String>,
+    /// Where the certificate lives: the app's namespace (the Ingress asks for it), or the
+    /// Gateway's (Terraform's gateway chart asks for it, for the Gateway's HTTPS listener).
+    certificate_namespace: &'a str,
+    /// True when the app is published by an HTTPRoute on the stack's Gateway.
+    gateway_api: bool,
     host: &'a str,
     cluster_issuer: &'static str,
     trivy_repo: &'static str,
@@ -147,6 +154,7 @@ pub fn render(spec: &StackSpec, contributions: &Contributions) -> Result<String,
         }),
         starter: spec.source.is_starter(),
         own_dockerfile: spec.source.dockerfile.as_deref(),
+        own_dockerignore: crate::docker::own_dockerignore_path(&spec.source.context),
         module_steps: contributions.readme_steps.iter().map(|s| Step { title: &s.title, body: &s.body }).collect(),
         module_notes: contributions.readme_notes.iter().map(|n| Step { title: &n.title, body: &n.body }).collect(),
         variables_loop: variables_loop(variables, &spec.github.repo),
@@ -160,6 +168,12 @@ pub fn render(spec: &StackSpec, contributions: &Contributions) -> Result<String,
         cluster_name_output,
         app_url: app_url(spec),
         certificate: spec.tls.settings().map(|_| crate::chart::values::tls_secret_name(spec)),
+        certificate_namespace: if spec.ingress.backend.is_gateway_api() {
+            spec.ingress.namespace()
+        } else {
+            spec.namespace()
+        },
+        gateway_api: spec.ingress.backend.is_gateway_api(),
         host: &spec.app.host,
         cluster_issuer: spec.tls.settings().map_or("", |tls| tls.issuer.cluster_issuer_name()),
         trivy_repo: TRIVY.repo,

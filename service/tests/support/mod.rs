@@ -42,7 +42,7 @@ impl Server {
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
-        let mut child = cmd.spawn().expect("spawn stackgen-service");
+        let mut child = cmd.spawn().expect("spawn the service binary");
         let lines = Arc::new(Lines::default());
         let stdout = child.stdout.take().expect("piped stdout");
         let sink = lines.clone();

@@ -34,7 +34,7 @@ pub fn probe(addr: SocketAddr, timeout: Duration) -> Result<(), String> {
     stream.set_read_timeout(Some(timeout)).map_err(|e| e.to_string())?;
     stream.set_write_timeout(Some(timeout)).map_err(|e| e.to_string())?;
     stream
-        .write_all(b"GET /healthz HTTP/1.1\r\nHost: localhost\r\nUser-Agent: stackgen-service-healthcheck\r\nConnection: close\r\n\r\n")
+        .write_all(b"GET /healthz HTTP/1.1\r\nHost: localhost\r\nUser-Agent: healthcheck\r\nConnection: close\r\n\r\n")
         .map_err(|e| format!("cannot send the request to {addr}: {e}"))?;
     // The status line is all that matters; read until it is complete (or 1 KiB arrived).
     let mut head = Vec::with_capacity(256);

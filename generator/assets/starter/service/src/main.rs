@@ -3,7 +3,7 @@
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
-use stackgen_service::app::{COMMIT, State, VERSION};
+use stackgen_service::app::{COMMIT, NAME, State, VERSION};
 use stackgen_service::config::{Config, VARIABLES};
 use stackgen_service::healthcheck;
 use stackgen_service::log::{Logger, Value};
@@ -11,9 +11,9 @@ use stackgen_service::server;
 
 fn help() -> String {
     let mut s = format!(
-        "stackgen-service {VERSION}\n\
+        "{NAME} {VERSION}\n\
          The HTTP workload stackgen deploys: GET / (service info), /healthz, /readyz, /metrics.\n\n\
-         Usage: stackgen-service [healthcheck | --help | --version]\n\n\
+         Usage: {NAME} [healthcheck | --help | --version]\n\n\
          healthcheck: GET /healthz on this configuration's port over loopback; exit 0 when it\n\
          answers 200, else 1 (the image's HEALTHCHECK: distroless has no shell or curl).\n\n\
          Configuration (environment variables, defaults in brackets):\n"
@@ -55,7 +55,7 @@ fn main() -> ExitCode {
             }
             Some("healthcheck") => healthcheck_command(),
             Some("-V" | "--version") => {
-                println!("stackgen-service {VERSION} (commit {COMMIT})");
+                println!("{NAME} {VERSION} (commit {COMMIT})");
                 ExitCode::SUCCESS
             }
             _ => {

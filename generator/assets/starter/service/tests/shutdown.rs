@@ -87,7 +87,7 @@ async fn sigterm_fails_readiness_drains_in_flight_and_exits_zero() {
     let reply = read_until_close(&mut slow, Duration::from_secs(5));
     assert!(reply.starts_with("HTTP/1.1 200 OK\r\n"), "{reply}");
     assert!(reply.contains("x-request-id: slow-1\r\n"), "{reply}");
-    assert!(reply.contains("\"name\":\"stackgen-service\""), "{reply}");
+    assert!(reply.contains(&format!("\"name\":\"{}\"", env!("CARGO_PKG_NAME"))), "{reply}");
 
     let status = server.wait_exit(Duration::from_secs(5));
     assert_eq!(status.code(), Some(0));
