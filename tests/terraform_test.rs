@@ -156,4 +156,19 @@ fn the_generated_asserts_fail_when_the_wiring_breaks() {
     for (file, _, _, message) in mutations {
         assert!(output.contains(message), "{file}: no failure {message:?}:\n{report}");
     }
+
+    // The Gateway API backend: its proxies' Service carries the static-IP annotations.
+    let generated = common::generate_file(&common::repo_root().join("examples/gateway.yaml"));
+    let dir = tempfile::tempdir().expect("tempdir");
+    common::write_tree(&generated, dir.path());
+    let root = dir.path().join("terraform");
+    let path = root.join("modules/gateway/main.tf");
+    let text = std::fs::read_to_string(&path).expect("read");
+    let from = "= var.ip_resource_group_name";
+    assert!(text.contains(from), "the gateway module lacks {from:?}");
+    std::fs::write(&path, text.replacen(from, "= \"rg-stack\"", 1)).expect("write");
+    let report = run(&tools, "gateway (mutated)", &root);
+    let output = report.output.split_whitespace().collect::<Vec<_>>().join(" ");
+    let message = "The proxies' Service must name the IP's resource group (azure-load-balancer-resource-group).";
+    assert!(!report.passed && output.contains(message), "no failure {message:?}:\n{report}");
 }

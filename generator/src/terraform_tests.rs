@@ -76,6 +76,12 @@ impl Ids {
             "oidc_issuer_url" => {
                 quoted(&format!("https://westeurope.oic.prod-aks.azure.com/{TENANT}/{CLUSTER_PRINCIPAL}/"))
             }
+            // The Gateway API backend: the gateway module reads the ingress module's names.
+            "ip_resource_group_name" => quoted(&format!("rg-{STACK}-ingress")),
+            "public_ip_name" => quoted(&format!("{STACK}-ingress")),
+            "namespace" => quoted("envoy-gateway-system"),
+            "gateway_class_name" => quoted("envoy-gateway"),
+            "cluster_issuer_name" => quoted("letsencrypt-production"),
             "log_analytics_workspace_id" => quoted(&format!(
                 "/subscriptions/{SUBSCRIPTION}/resourceGroups/{}/providers/Microsoft.OperationalInsights/workspaces/{STACK}-logs",
                 self.group
@@ -173,6 +179,9 @@ pub fn render(modules: &[(String, RenderedModule)]) -> Option<String> {
     if let Some(ingress) = find("ingress") {
         out.push_str(&ingress_run(ingress, &ids).unwrap_or_default());
     }
+    if let Some(gateway) = find("gateway") {
+        out.push_str(&gateway_run(gateway, &ids).unwrap_or_default());
+    }
     if let Some(access) = find("kubernetes_access") {
         out.push_str(&kubernetes_access_run(access, &ids).unwrap_or_default());
     }
@@ -260,7 +269,8 @@ fn ingress_run(ingress: &RenderedModule, ids: &Ids) -> Option<String> {
     }
     let vars = valid_inputs(ingress, ids)?;
     let release = resource_labels(&ingress.main, "helm_release").into_iter().next()?;
-    // ingress-nginx nests the Service under `controller`, Traefik does not.
+    // ingress-nginx nests the Service under `controller`, Traefik does not; with the Gateway API
+    // the gateway module's proxies carry the annotations (see its run).
     let annotations = format!(
         "try(yamldecode(helm_release.{release}.values[0]).controller.service.annotations, yamldecode(helm_release.{release}.values[0]).service.annotations)"
     );
@@ -269,38 +279,63 @@ fn ingress_run(ingress: &RenderedModule, ids: &Ids) -> Option<String> {
     );
     let ip_annotation =
         format!("{annotations}[\"service.beta.kubernetes.io/azure-pip-name\"] == azurerm_public_ip.ingress.name");
+    let annotated = hcl::format::to_string(&ingress.main).is_ok_and(|text| text.contains(GROUP_ANNOTATION));
+    let service_asserts = [
+        (
+            group_annotation.as_str(),
+            "The controller's Service must name the IP's resource group (azure-load-balancer-resource-group).",
+        ),
+        (ip_annotation.as_str(), "The controller's Service must name the static IP (azure-pip-name)."),
+    ];
+    let mut asserts = vec![
+        (
+            "azurerm_public_ip.ingress.resource_group_name == azurerm_resource_group.ingress_ip.name",
+            "The ingress IP must live in its own resource group.",
+        ),
+        ("azurerm_public_ip.ingress.allocation_method == \"Static\"", "The ingress IP must be static."),
+        (
+            "azurerm_role_assignment.cluster_network.scope == azurerm_resource_group.ingress_ip.id",
+            "Network Contributor must be scoped to the IP's resource group, where the cloud provider lists public IPs.",
+        ),
+        (
+            "azurerm_role_assignment.cluster_network.role_definition_name == \"Network Contributor\"",
+            "The cluster identity must hold Network Contributor on the IP's group.",
+        ),
+        (
+            "azurerm_role_assignment.cluster_network.principal_id == var.cluster_identity_principal_id",
+            "Network Contributor must be held by the cluster identity.",
+        ),
+        (
+            "time_sleep.network_contributor_propagation.triggers.role_assignment_id == azurerm_role_assignment.cluster_network.id",
+            "The propagation wait must follow the Network Contributor assignment.",
+        ),
+    ];
+    if annotated {
+        asserts.extend(service_asserts);
+    }
+    Some(run("ingress", "apply", &vars, "", &asserts))
+}
+
+const GROUP_ANNOTATION: &str = "service.beta.kubernetes.io/azure-load-balancer-resource-group";
+
+/// The Gateway API backend's proxies: their Service names the ingress IP and its group.
+fn gateway_run(gateway: &RenderedModule, ids: &Ids) -> Option<String> {
+    let vars = valid_inputs(gateway, ids)?;
+    let release = resource_labels(&gateway.main, "helm_release").into_iter().next()?;
+    let annotations = format!("yamldecode(helm_release.{release}.values[0]).envoyProxy.serviceAnnotations");
+    let group = format!("{annotations}[\"{GROUP_ANNOTATION}\"] == var.ip_resource_group_name");
+    let ip = format!("{annotations}[\"service.beta.kubernetes.io/azure-pip-name\"] == var.public_ip_name");
     Some(run(
-        "ingress",
+        "gateway",
         "apply",
         &vars,
         "",
         &[
             (
-                "azurerm_public_ip.ingress.resource_group_name == azurerm_resource_group.ingress_ip.name",
-                "The ingress IP must live in its own resource group.",
+                group.as_str(),
+                "The proxies' Service must name the IP's resource group (azure-load-balancer-resource-group).",
             ),
-            ("azurerm_public_ip.ingress.allocation_method == \"Static\"", "The ingress IP must be static."),
-            (
-                "azurerm_role_assignment.cluster_network.scope == azurerm_resource_group.ingress_ip.id",
-                "Network Contributor must be scoped to the IP's resource group, where the cloud provider lists public IPs.",
-            ),
-            (
-                "azurerm_role_assignment.cluster_network.role_definition_name == \"Network Contributor\"",
-                "The cluster identity must hold Network Contributor on the IP's group.",
-            ),
-            (
-                "azurerm_role_assignment.cluster_network.principal_id == var.cluster_identity_principal_id",
-                "Network Contributor must be held by the cluster identity.",
-            ),
-            (
-                "time_sleep.network_contributor_propagation.triggers.role_assignment_id == azurerm_role_assignment.cluster_network.id",
-                "The propagation wait must follow the Network Contributor assignment.",
-            ),
-            (
-                group_annotation.as_str(),
-                "The controller's Service must name the IP's resource group (azure-load-balancer-resource-group).",
-            ),
-            (ip_annotation.as_str(), "The controller's Service must name the static IP (azure-pip-name)."),
+            (ip.as_str(), "The proxies' Service must name the static IP (azure-pip-name)."),
         ],
     ))
 }
