@@ -4,7 +4,7 @@ use hcl::{Block, Body, Expression};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use crate::common::{placement_attributes, placement_inputs, placement_variables};
+use crate::common::{placement, placement_attributes};
 use crate::diagnostics::{Diagnostics, FieldPath};
 use crate::hcl_util::{Step, call, string, strings, traversal, traversal_steps, var};
 use crate::module::{
@@ -582,113 +582,6 @@ impl Module for AksModule<'_> {
             ))
             .build();
 
-        let mut variables = placement_variables();
-        variables.extend([
-            Variable::required("name", "string", "Name of the cluster; also its DNS prefix.")
-                .rule(&CLUSTER_NAME, "cluster name"),
-            Variable::optional(
-                "vm_size",
-                "string",
-                "VM size of the default node pool.",
-                string(spec.default_vm_size.clone()),
-            ),
-            node_count_variable(
-                "node_count",
-                "Initial (autoscaling) or fixed node count of the default pool.",
-                spec.default_node_pool_node_count,
-            ),
-            Variable::optional(
-                "max_pods",
-                "number",
-                "Maximum pods per node.",
-                Expression::from(spec.default_node_pool_max_pods),
-            )
-            .range(MAX_PODS, "max pods"),
-            Variable::optional(
-                "os_disk_size_gb",
-                "number",
-                "OS disk size of each node, in GB.",
-                Expression::from(spec.default_node_pool_disk_size_in_gb),
-            )
-            .range(OS_DISK_SIZE_GB, "OS disk size in GB"),
-            Variable::optional(
-                "kubernetes_version",
-                "string",
-                "Kubernetes minor version (MAJOR.MINOR, patch channel only); null for the region default.",
-                Expression::Null,
-            )
-            .rule(&KUBERNETES_VERSION, "kubernetes version")
-            .validate(
-                VersionChannel::hcl_condition(var("kubernetes_version"), var("automatic_upgrade_channel")),
-                VersionChannel::ERROR_MESSAGE,
-            ),
-            Variable::optional("sku_tier", "string", "Control plane tier.", string(spec.sku_tier.as_str()))
-                .one_of(SKU_TIERS, "SKU tier"),
-            Variable::optional(
-                "automatic_upgrade_channel",
-                "string",
-                "Automatic upgrade channel.",
-                string(spec.automatic_upgrade_channel.as_str()),
-            )
-            .one_of(UPGRADE_CHANNELS, "upgrade channel"),
-            Variable::optional(
-                "network_policy",
-                "string",
-                "Network policy engine.",
-                string(spec.network_policy.as_str()),
-            )
-            .one_of(NETWORK_POLICIES, "network policy"),
-            Variable::optional(
-                "api_server_authorized_ip_ranges",
-                "list(string)",
-                "CIDRs allowed to reach the API server; empty allows all.",
-                Expression::Array(Vec::new()),
-            )
-            .non_nullable()
-            .rule_each(&rules::IPV4_CIDR, "API server authorized IP ranges"),
-        ]);
-        if spec.autoscaling() {
-            variables.push(node_count_variable(
-                "min_count",
-                "Lower bound for the autoscaler.",
-                spec.default_node_pool_node_min_count,
-            ));
-            variables.push(
-                node_count_variable(
-                    "max_count",
-                    "Upper bound for the autoscaler.",
-                    spec.default_node_pool_node_max_count,
-                )
-                .validate(
-                    crate::hcl_util::all_of([
-                        crate::hcl_util::binary(
-                            var("max_count"),
-                            hcl::expr::BinaryOperator::GreaterEq,
-                            var("node_count"),
-                        ),
-                        crate::hcl_util::binary(
-                            var("max_count"),
-                            hcl::expr::BinaryOperator::GreaterEq,
-                            var("min_count"),
-                        ),
-                    ]),
-                    "The max count must be at least the node count and the min count.",
-                ),
-            );
-        }
-        if entra {
-            variables.push(
-                Variable::optional(
-                    "admin_group_object_ids",
-                    "list(string)",
-                    "Entra ID groups whose members are cluster admins.",
-                    Expression::Array(Vec::new()),
-                )
-                .non_nullable()
-                .rule_each(&rules::UUID, "admin group object IDs"),
-            );
-        }
-
         let api_ready = |output: Output| {
             if entra { output.after(traversal("time_sleep", [PROPAGATION_WAIT])) } else { output }
         };
@@ -773,41 +666,140 @@ impl Module for AksModule<'_> {
             }
         }
 
-        let mut inputs = vec![("name".to_owned(), crate::hcl_util::template("${local.name}-aks"))];
-        inputs.extend(placement_inputs(stack)?);
+        // Each input declared once: the variable (its default is the spec's value, its rule the
+        // spec's rule) and what the root passes, in the order the root's module block lists them.
+        let mut inputs = vec![
+            Variable::required("name", "string", "Name of the cluster; also its DNS prefix.")
+                .rule(&CLUSTER_NAME, "cluster name")
+                .passed(crate::hcl_util::template("${local.name}-aks")),
+        ];
+        inputs.extend(placement(stack)?);
         inputs.extend([
-            ("vm_size".to_owned(), string(spec.default_vm_size.clone())),
-            ("node_count".to_owned(), Expression::from(spec.default_node_pool_node_count)),
+            Variable::optional(
+                "vm_size",
+                "string",
+                "VM size of the default node pool.",
+                string(spec.default_vm_size.clone()),
+            )
+            .passed_default(),
+            node_count_variable(
+                "node_count",
+                "Initial (autoscaling) or fixed node count of the default pool.",
+                spec.default_node_pool_node_count,
+            )
+            .passed_default(),
         ]);
         if spec.autoscaling() {
-            inputs.push(("min_count".to_owned(), Expression::from(spec.default_node_pool_node_min_count)));
-            inputs.push(("max_count".to_owned(), Expression::from(spec.default_node_pool_node_max_count)));
+            inputs.extend([
+                node_count_variable(
+                    "min_count",
+                    "Lower bound for the autoscaler.",
+                    spec.default_node_pool_node_min_count,
+                )
+                .passed_default(),
+                node_count_variable(
+                    "max_count",
+                    "Upper bound for the autoscaler.",
+                    spec.default_node_pool_node_max_count,
+                )
+                .validate(
+                    crate::hcl_util::all_of([
+                        crate::hcl_util::binary(
+                            var("max_count"),
+                            hcl::expr::BinaryOperator::GreaterEq,
+                            var("node_count"),
+                        ),
+                        crate::hcl_util::binary(
+                            var("max_count"),
+                            hcl::expr::BinaryOperator::GreaterEq,
+                            var("min_count"),
+                        ),
+                    ]),
+                    "The max count must be at least the node count and the min count.",
+                )
+                .passed_default(),
+            ]);
         }
         inputs.extend([
-            ("max_pods".to_owned(), Expression::from(spec.default_node_pool_max_pods)),
-            ("os_disk_size_gb".to_owned(), Expression::from(spec.default_node_pool_disk_size_in_gb)),
-            ("kubernetes_version".to_owned(), spec.kubernetes_version.clone().map_or(Expression::Null, string)),
-            ("sku_tier".to_owned(), string(spec.sku_tier.as_str())),
-            ("automatic_upgrade_channel".to_owned(), string(spec.automatic_upgrade_channel.as_str())),
-            ("network_policy".to_owned(), string(spec.network_policy.as_str())),
-            (
-                "api_server_authorized_ip_ranges".to_owned(),
-                strings(spec.api_server_authorized_ip_ranges.iter().map(String::as_str)),
-            ),
+            Variable::optional(
+                "max_pods",
+                "number",
+                "Maximum pods per node.",
+                Expression::from(spec.default_node_pool_max_pods),
+            )
+            .range(MAX_PODS, "max pods")
+            .passed_default(),
+            Variable::optional(
+                "os_disk_size_gb",
+                "number",
+                "OS disk size of each node, in GB.",
+                Expression::from(spec.default_node_pool_disk_size_in_gb),
+            )
+            .range(OS_DISK_SIZE_GB, "OS disk size in GB")
+            .passed_default(),
+            Variable::optional(
+                "kubernetes_version",
+                "string",
+                "Kubernetes minor version (MAJOR.MINOR, patch channel only); null for the region default.",
+                Expression::Null,
+            )
+            .rule(&KUBERNETES_VERSION, "kubernetes version")
+            .validate(
+                VersionChannel::hcl_condition(var("kubernetes_version"), var("automatic_upgrade_channel")),
+                VersionChannel::ERROR_MESSAGE,
+            )
+            .passed(spec.kubernetes_version.clone().map_or(Expression::Null, string)),
+            Variable::optional("sku_tier", "string", "Control plane tier.", string(spec.sku_tier.as_str()))
+                .one_of(SKU_TIERS, "SKU tier")
+                .passed_default(),
+            Variable::optional(
+                "automatic_upgrade_channel",
+                "string",
+                "Automatic upgrade channel.",
+                string(spec.automatic_upgrade_channel.as_str()),
+            )
+            .one_of(UPGRADE_CHANNELS, "upgrade channel")
+            .passed_default(),
+            Variable::optional(
+                "network_policy",
+                "string",
+                "Network policy engine.",
+                string(spec.network_policy.as_str()),
+            )
+            .one_of(NETWORK_POLICIES, "network policy")
+            .passed_default(),
+            Variable::optional(
+                "api_server_authorized_ip_ranges",
+                "list(string)",
+                "CIDRs allowed to reach the API server; empty allows all.",
+                Expression::Array(Vec::new()),
+            )
+            .non_nullable()
+            .rule_each(&rules::IPV4_CIDR, "API server authorized IP ranges")
+            .passed(strings(spec.api_server_authorized_ip_ranges.iter().map(String::as_str))),
         ]);
         if let Some(workspace) = workspace {
-            variables.push(Variable::required(
-                "log_analytics_workspace_id",
-                "string",
-                "Log Analytics workspace receiving container insights.",
-            ));
-            inputs.push(("log_analytics_workspace_id".to_owned(), workspace));
+            inputs.push(
+                Variable::required(
+                    "log_analytics_workspace_id",
+                    "string",
+                    "Log Analytics workspace receiving container insights.",
+                )
+                .passed(workspace),
+            );
         }
         if entra {
-            inputs.push((
-                "admin_group_object_ids".to_owned(),
-                strings(spec.admin_group_object_ids.iter().map(String::as_str)),
-            ));
+            inputs.push(
+                Variable::optional(
+                    "admin_group_object_ids",
+                    "list(string)",
+                    "Entra ID groups whose members are cluster admins.",
+                    Expression::Array(Vec::new()),
+                )
+                .non_nullable()
+                .rule_each(&rules::UUID, "admin group object IDs")
+                .passed(strings(spec.admin_group_object_ids.iter().map(String::as_str))),
+            );
         }
 
         Ok(RenderedModule {
@@ -816,7 +808,6 @@ impl Module for AksModule<'_> {
             } else {
                 vec![ProviderRequirement::azurerm()]
             },
-            variables,
             main: if entra {
                 Body::builder()
                     .add_block(Block::builder("data").add_label("azurerm_client_config").add_label("current").build())
@@ -828,14 +819,14 @@ impl Module for AksModule<'_> {
                 Body::builder().add_block(resource.build()).build()
             },
             outputs,
-            inputs,
             warnings: if entra {
                 Vec::new()
             } else {
                 vec!["aks.authentication is local_accounts: client certificates are exported as sensitive outputs and anyone with the state file is cluster admin".to_owned()]
             },
             ..RenderedModule::default()
-        })
+        }
+        .with_inputs(inputs))
     }
 }
 
