@@ -8,7 +8,7 @@ use stackgen_modules::{Diagnostics, StackSpec};
 
 use crate::generate::generate;
 use crate::generated::GenerateError;
-use crate::load::{Format, Loaded, load_str, locate_all};
+use crate::load::{Format, Loaded, locate_all};
 /// Moved to [`crate::spec_file`]; kept here so existing callers still build.
 pub use crate::spec_file::{DEFAULT_SPEC, parse_and_validate};
 
@@ -99,11 +99,8 @@ fn run(command: Command) -> u8 {
             println!("{}", schema_json());
             exit::OK
         }
-        Command::Validate { spec } => match load_spec(Some(&spec)).and_then(|loaded| {
-            let mut diagnostics = loaded.value.validate();
-            located(&mut diagnostics, &loaded, Some(&spec))
-        }) {
-            Ok(()) => {
+        Command::Validate { spec } => match load_spec(Some(&spec)) {
+            Ok(_) => {
                 println!("{}: valid", spec.display());
                 exit::OK
             }
@@ -118,7 +115,6 @@ fn run(command: Command) -> u8 {
                 Ok(loaded) => loaded,
                 Err(code) => return code,
             };
-            // `generate` checks every rule; the spec is validated once, here.
             let generated = match generate(&loaded.value) {
                 Ok(mut generated) => {
                     // The embedded default has no file of its own: the output gets it, once, so
@@ -187,8 +183,8 @@ fn display_name(path: Option<&Path>) -> String {
     path.map_or_else(|| "<default stack>".to_owned(), |p| p.display().to_string())
 }
 
-/// Reads and parses a spec (rules not checked yet), printing every problem. The embedded default
-/// when `None`.
+/// Reads, parses and validates a spec, printing every problem (load and rule problems together).
+/// The embedded default when `None`.
 fn load_spec(path: Option<&Path>) -> Result<Loaded<StackSpec>, u8> {
     let name = display_name(path);
     let (text, format) = match path {
@@ -207,7 +203,7 @@ fn load_spec(path: Option<&Path>) -> Result<Loaded<StackSpec>, u8> {
         },
         None => (DEFAULT_SPEC.to_owned(), Format::Yaml),
     };
-    load_str::<StackSpec>(&text, format).map_err(|diagnostics| {
+    crate::spec_file::load_and_validate(&text, format).map_err(|diagnostics| {
         report(&name, &diagnostics);
         exit::INVALID_SPEC
     })

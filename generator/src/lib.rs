@@ -27,5 +27,5 @@ pub use file_tree::{FileKind, FileTree};
 pub use generate::{generate, generate_with};
 pub use generated::{GenerateError, Generated};
 pub use load::Format;
-pub use spec_file::{DEFAULT_SPEC, parse_and_validate};
+pub use spec_file::{DEFAULT_SPEC, load_and_validate, parse_and_validate};
 pub use stack::Stack;

@@ -371,7 +371,17 @@ fn duplicate_keys_are_errors_at_the_second_occurrence() {
         ["2:63: pool.vm_size [duplicate-key]: `vm_size` is given twice in this mapping (first at 2:11); keep one"]
     );
     let toml = "name = \"demo\"\nname = \"again\"\n";
-    assert_eq!(errors(toml, Format::Toml), ["2:1: (root) [duplicate-key]: invalid TOML: duplicate key"]);
+    // The first value is kept, so the rest is judged too: every required field it lacks.
+    assert_eq!(
+        errors(toml, Format::Toml),
+        [
+            "1:1: pool [missing-field]: required field is missing",
+            "1:1: routes [missing-field]: required field is missing",
+            "1:1: size [missing-field]: required field is missing",
+            "1:1: source [missing-field]: required field is missing",
+            "2:1: name [duplicate-key]: `name` is given twice in this mapping (first at 1:1); keep one",
+        ]
+    );
 }
 
 #[test]
@@ -414,4 +424,45 @@ fn an_empty_file_is_one_clear_error() {
             format!("1:1: (root) [empty]: the spec is empty; write a {} mapping of the spec's fields", format.name());
         assert_eq!(errors(text, format), [expected], "{text:?} as {}", format.name());
     }
+}
+
+#[test]
+fn every_type_error_is_reported_in_one_pass_with_the_unknown_fields_around_them() {
+    // Without a fallback a list whose item fails is set aside whole (`routes` here), so its later
+    // items are not judged; with one (the stack spec's), each item stands alone.
+    let yaml = "name: demo\nsize: huge\nsource: public\npool:\n  vm_size: x\n  node_count: two\n  autoscale: maybe\n  zone: 1\nroutes:\n  - host: a\n    targets:\n      - port: high\n      - port: 80\n        wieght: 2\n  - host: b\n    targets: []\nbackup: {schedule: daily, keep_days: -1}\n";
+    assert_eq!(
+        errors(yaml, Format::Yaml),
+        [
+            "2:1: size [unknown-variant]: `huge` is not one of `small`, `medium`, `large`",
+            "6:3: pool.node_count [type]: expected an integer, got the string \"two\"",
+            "7:3: pool.autoscale [type]: expected true or false, got the string \"maybe\"",
+            "8:3: pool.zone [unknown-field]: unknown field `zone`; expected one of `vm_size`, `node_count`, `autoscale`",
+            "12:9: routes[0].targets[0].port [type]: expected an integer, got the string \"high\"",
+            "14:9: routes[0].targets[1].wieght [unknown-field]: unknown field `wieght`; did you mean `weight`?",
+            "17:27: backup.keep_days [type]: expected an integer from 0 to 65535, got -1",
+        ]
+    );
+}
+
+#[test]
+fn a_fallback_document_stands_in_for_broken_required_fields_so_the_rest_still_loads() {
+    let fallback = serde_json::json!({
+        "name": "fallback", "size": "small", "source": "public", "routes": [],
+        "pool": {"vm_size": "Standard_B2s", "node_count": 1, "autoscale": false}
+    });
+    let yaml = "name: [not, a, name]\nsize: small\nsource: public\npool:\n  vm_size: Standard_D4s_v5\n  node_count: two\n  autoscale: true\nroutes: []\n";
+    let partial = stackgen_generator::load::load_partial::<Spec>(yaml, Format::Yaml, &fallback).expect("parses");
+    let value = partial.value.expect("every broken field has a stand-in");
+    assert_eq!((value.name.as_str(), value.pool.node_count), ("fallback", 1), "stand-ins from the fallback");
+    assert_eq!((value.pool.vm_size.as_str(), value.pool.autoscale), ("Standard_D4s_v5", true), "the rest as written");
+    assert_eq!(partial.unavailable, [path("name"), path("pool.node_count")]);
+    let shown: Vec<String> = partial.diagnostics.iter().map(ToString::to_string).collect();
+    assert_eq!(
+        shown,
+        [
+            "1:1: name [type]: expected a string, got a list",
+            "6:3: pool.node_count [type]: expected an integer, got the string \"two\"",
+        ]
+    );
 }

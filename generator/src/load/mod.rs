@@ -5,7 +5,9 @@
 //! catches duplicate keys), once by serde into a `serde_json::Value` that all three formats share,
 //! so type errors read the same whatever the format. The value is then deserialized into `T`
 //! through `serde_ignored` (every unknown key, with its path) and `serde_path_to_error` (the path
-//! of the first type error). Did-you-mean suggestions come from `T`'s JSON Schema.
+//! of a type error); each broken field is reported, set aside for a stand-in and deserialization
+//! goes on, so one run finds every type error ([`load_partial`]). Did-you-mean suggestions come
+//! from `T`'s JSON Schema.
 //!
 //! ```
 //! use stackgen_generator::load::{load_str, Format};
@@ -109,23 +111,69 @@ pub struct Loaded<T> {
 ///
 /// Every problem found, each with its field path, rule and location, sorted top to bottom:
 /// `syntax`, `empty`, `duplicate-key`, `unknown-field` (all of them, with a did-you-mean
-/// suggestion), and the first of `type`, `missing-field`, `unknown-variant`, `length`,
-/// `value` that serde meets.
+/// suggestion), and every `type`, `missing-field`, `unknown-variant`, `length` and `value`
+/// problem (each broken field is set aside and deserialization goes on, see [`load_partial`]).
 pub fn load_str<T: DeserializeOwned + JsonSchema>(text: &str, format: Format) -> Result<Loaded<T>, Diagnostics> {
+    let partial = load_partial::<T>(text, format, &Value::Null)?;
+    match partial.value {
+        Some(value) if partial.diagnostics.is_empty() => Ok(Loaded { value, spans: partial.spans }),
+        _ => Err(partial.diagnostics),
+    }
+}
+
+/// What [`load_partial`] made of a text that parsed: the value built from every field that
+/// loaded, and the problems of the fields that did not.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct Partial<T> {
+    /// The spec with every broken field replaced by its stand-in; `None` when no stand-in could
+    /// make it whole (a required field broken and no fallback for it).
+    pub value: Option<T>,
+    /// Where each field of the spec is in the text.
+    pub spans: SpanIndex,
+    /// Every load problem, located and sorted; empty when the text loaded as it is.
+    pub diagnostics: Diagnostics,
+    /// The fields whose value in `value` is a stand-in, not what the user wrote (a field with a
+    /// type error, a field a misspelled key was probably meant to set). Rules that read one of
+    /// them would judge the stand-in, so callers skip them.
+    pub unavailable: Vec<FieldPath>,
+}
+
+/// How many broken fields are set aside before the loader gives up on building a value; each
+/// costs one more deserialization pass, so this bounds the time a spec full of errors takes.
+pub const MAX_REPAIRS: usize = 64;
+
+/// Parses `text` and deserializes as much of it as loads, so that one pass reports every problem.
+///
+/// Unknown keys are reported and ignored. A field that fails to deserialize (wrong type, unknown
+/// variant, missing) is reported, then replaced by the value at the same path in `fallback` (a
+/// known-good document, such as the default spec; list indexes past its end use its last item)
+/// or, where `fallback` has none, removed so its default applies; when neither makes the
+/// enclosing mapping load, the mapping itself is replaced the same way (without a fallback, a
+/// list whose item fails is set aside whole, since removing the item would renumber the rest).
+/// Deserialization then resumes, up to [`MAX_REPAIRS`] times. Pass `Value::Null` for no fallback.
+///
+/// # Errors
+///
+/// Only when the text cannot be parsed at all (size, syntax, nesting, aliases, empty): then
+/// there are no fields to go on with.
+pub fn load_partial<T: DeserializeOwned + JsonSchema>(
+    text: &str,
+    format: Format,
+    fallback: &Value,
+) -> Result<Partial<T>, Diagnostics> {
     if text.len() > MAX_SPEC_BYTES {
         return Err(too_large(text.len() as u64));
     }
-    let Parsed { document, spans, mut diagnostics } = parse(text, format)?;
+    let Parsed { document: original, spans, mut diagnostics } = parse(text, format)?;
     let schema = schemars::schema_for!(T);
     let schema = schema.as_value();
 
-    let mut ignored = Vec::new();
-    let mut on_ignored = |path: serde_ignored::Path<'_>| ignored.push(ignored_segments(&path));
-    let result: Result<T, _> =
-        serde_path_to_error::deserialize(serde_ignored::Deserializer::new(&document, &mut on_ignored));
-
     let mut reported = HashSet::new();
-    let lists = lists_for_mappings(schema, &document);
+    let mut unavailable = Vec::new();
+    let mut document = original.clone();
+    let mut repair = Repair { fallback, replaced: HashSet::new(), removed: HashSet::new() };
+    let lists = lists_for_mappings(schema, &original);
     for path in &lists {
         reported.insert(path.clone());
         diagnostics.push_diagnostic(Diagnostic {
@@ -134,38 +182,175 @@ pub fn load_str<T: DeserializeOwned + JsonSchema>(text: &str, format: Format) ->
             message: "expected a mapping, got a list".to_owned(),
             location: None,
         });
-    }
-    for segments in ignored {
-        let path = resolve_in_document(&segments, &document);
-        if reported.insert(path.clone()) {
-            diagnostics.push_diagnostic(unknown_field(schema, path));
+        if let Some(replaced) = repair.apply(&mut document, path) {
+            unavailable.push(replaced);
         }
     }
 
-    match result {
-        Ok(value) if diagnostics.is_empty() => return Ok(Loaded { value, spans }),
-        Ok(_) => {}
-        Err(error) => {
-            // serde stopped at this error, so keys after it were never offered to
-            // serde_ignored: find the rest of the unknown keys from the schema.
-            for path in unknown_keys_by_schema(schema, &document) {
-                if reported.insert(path.clone()) {
-                    diagnostics.push_diagnostic(unknown_field(schema, path));
+    let mut ignored = Vec::new();
+    let mut value = None;
+    let mut failed = false;
+    for _ in 0..=MAX_REPAIRS {
+        let mut on_ignored = |path: serde_ignored::Path<'_>| ignored.push(ignored_segments(&path));
+        let result: Result<T, _> =
+            serde_path_to_error::deserialize(serde_ignored::Deserializer::new(&document, &mut on_ignored));
+        let error = match result {
+            Ok(loaded) => {
+                value = Some(loaded);
+                break;
+            }
+            Err(error) => error,
+        };
+        failed = true;
+        let path = error_path(error.path());
+        let diagnostic = serde_diagnostic(schema, path.clone(), &error.inner().to_string());
+        // The field to set aside: a missing field's own path, else where serde stopped.
+        let broken = diagnostic.as_ref().map_or(path, |d| d.path.clone());
+        let inside_list = lists.iter().any(|list| broken.segments().starts_with(list.segments()));
+        let missing = diagnostic.as_ref().is_some_and(|d| d.rule == "missing-field");
+        if let Some(diagnostic) = diagnostic
+            && !inside_list
+            && reported.insert(diagnostic.path.clone())
+        {
+            diagnostics.push_diagnostic(diagnostic);
+        }
+        if missing && !inside_list {
+            // serde names one missing field per mapping; the schema knows the others, which the
+            // stand-in for the first may never let serde reach.
+            for field in missing_siblings(schema, &original, &broken) {
+                if reported.insert(field.clone()) {
+                    diagnostics.push_diagnostic(Diagnostic {
+                        path: field,
+                        rule: "missing-field",
+                        message: "required field is missing".to_owned(),
+                        location: None,
+                    });
                 }
             }
-            let path = error_path(error.path());
-            let inside_list = lists.iter().any(|list| path.segments().starts_with(list.segments()));
-            if let Some(diagnostic) = serde_diagnostic(schema, path, &error.inner().to_string())
-                && !inside_list
-                && !reported.contains(&diagnostic.path)
-            {
+        }
+        match repair.apply(&mut document, &broken) {
+            // A field set aside is reported once: a mapping missing it now is no new problem.
+            Some(replaced) => {
+                reported.insert(replaced.clone());
+                unavailable.push(replaced);
+            }
+            None => break,
+        }
+    }
+
+    for segments in ignored {
+        let path = resolve_in_document(&segments, &original);
+        if reported.insert(path.clone()) {
+            let (diagnostic, meant) = unknown_field(schema, path);
+            unavailable.extend(meant);
+            diagnostics.push_diagnostic(diagnostic);
+        }
+    }
+    if failed {
+        // serde stopped at each error, so keys after it in that mapping may never have been
+        // offered to serde_ignored: find the rest of the unknown keys from the schema.
+        for path in unknown_keys_by_schema(schema, &original) {
+            if reported.insert(path.clone()) {
+                let (diagnostic, meant) = unknown_field(schema, path);
+                unavailable.extend(meant);
                 diagnostics.push_diagnostic(diagnostic);
             }
         }
     }
     locate_all(&mut diagnostics, &spans);
     diagnostics.sort();
-    Err(diagnostics)
+    Ok(Partial { value, spans, diagnostics, unavailable })
+}
+
+/// The required fields of the mapping holding `missing` that the user's document lacks too.
+fn missing_siblings(schema: &Value, original: &Value, missing: &FieldPath) -> Vec<FieldPath> {
+    let Some((_, parent)) = missing.segments().split_last() else { return Vec::new() };
+    let Some(Value::Object(written)) = lookup_exact(original, parent) else { return Vec::new() };
+    let parent = FieldPath::from_segments(parent.to_vec());
+    schema::required_at(schema, &parent)
+        .into_iter()
+        .filter(|name| !written.contains_key(name))
+        .map(|name| parent.key(name))
+        .collect()
+}
+
+fn lookup_exact<'v>(value: &'v Value, segments: &[Segment]) -> Option<&'v Value> {
+    segments.iter().try_fold(value, |current, segment| match (segment, current) {
+        (Segment::Key(key), Value::Object(map)) => map.get(key),
+        (Segment::Index(index), Value::Array(items)) => items.get(*index),
+        _ => None,
+    })
+}
+
+/// Sets broken fields aside in a document (see [`load_partial`]).
+struct Repair<'f> {
+    fallback: &'f Value,
+    /// Fields already given their fallback value: if that fails too, an ancestor is next.
+    replaced: HashSet<FieldPath>,
+    /// Keys already removed: if the mapping still fails without them, it is replaced whole.
+    removed: HashSet<FieldPath>,
+}
+
+impl Repair<'_> {
+    /// Replaces or removes the value at `path` or, failing that, at its closest ancestor that
+    /// can be; returns the path that was changed, `None` when only the root is left.
+    fn apply(&mut self, document: &mut Value, path: &FieldPath) -> Option<FieldPath> {
+        let mut segments = path.segments().to_vec();
+        while !segments.is_empty() {
+            let at = FieldPath::from_segments(segments.clone());
+            if !self.replaced.contains(&at)
+                && let Some(stand_in) = lookup_clamped(self.fallback, &segments)
+                && set_at(document, &segments, stand_in.clone())
+            {
+                self.replaced.insert(at.clone());
+                return Some(at);
+            }
+            if let Some((Segment::Key(key), parent)) = segments.split_last()
+                && self.removed.insert(at.clone())
+                && let Some(Value::Object(map)) = lookup_mut(document, parent)
+            {
+                map.shift_remove(key);
+                return Some(at);
+            }
+            segments.pop();
+        }
+        None
+    }
+}
+
+/// The value at `segments` in `value`, an index past a list's end taking its last item (so a
+/// one-item list in the fallback stands in for every item).
+fn lookup_clamped<'v>(value: &'v Value, segments: &[Segment]) -> Option<&'v Value> {
+    segments.iter().try_fold(value, |current, segment| match (segment, current) {
+        (Segment::Key(key), Value::Object(map)) => map.get(key),
+        (Segment::Index(index), Value::Array(items)) => items.get(*index).or_else(|| items.last()),
+        _ => None,
+    })
+}
+
+fn lookup_mut<'v>(value: &'v mut Value, segments: &[Segment]) -> Option<&'v mut Value> {
+    segments.iter().try_fold(value, |current, segment| match (segment, current) {
+        (Segment::Key(key), Value::Object(map)) => map.get_mut(key),
+        (Segment::Index(index), Value::Array(items)) => items.get_mut(*index),
+        _ => None,
+    })
+}
+
+/// Sets the value at `segments` (a missing key of an existing mapping is added); false when
+/// the parent is not there.
+fn set_at(document: &mut Value, segments: &[Segment], value: Value) -> bool {
+    let Some((last, parent)) = segments.split_last() else { return false };
+    match (last, lookup_mut(document, parent)) {
+        (Segment::Key(key), Some(Value::Object(map))) => {
+            map.insert(key.clone(), value);
+            true
+        }
+        (Segment::Index(index), Some(Value::Array(items))) if *index < items.len() => {
+            items[*index] = value;
+            true
+        }
+        _ => false,
+    }
 }
 
 /// Fills in the location of every diagnostic that has none, from the field's own position or,
@@ -331,33 +516,38 @@ fn parse_json(text: &str) -> Result<Parsed, Diagnostics> {
 fn parse_toml(text: &str) -> Result<Parsed, Diagnostics> {
     let lines = spans::LineIndex::new(text);
     let (table, errors) = toml::de::DeTable::parse_recoverable(text);
-    if !errors.is_empty() {
-        let mut diagnostics = Diagnostics::new();
-        for error in errors {
-            let location = error.span().map_or(START, |span| lines.location(span.start));
-            let message = error.message().trim_end();
-            // toml rejects duplicate keys while parsing; keep the rule the other formats use.
-            let rule = if message.contains("duplicate key") { "duplicate-key" } else { "syntax" };
-            diagnostics.push_diagnostic(Diagnostic {
-                path: FieldPath::root(),
-                rule,
-                message: format!("invalid TOML: {message}"),
-                location: Some(location),
-            });
-        }
-        diagnostics.sort();
-        return Err(diagnostics);
+    let mut duplicates = Vec::new();
+    let mut syntax = Diagnostics::new();
+    for error in errors {
+        let location = error.span().map_or(START, |span| lines.location(span.start));
+        let message = error.message().trim_end();
+        // toml rejects duplicate keys while parsing; keep the rule the other formats use.
+        let duplicate = message.contains("duplicate key");
+        let diagnostic = Diagnostic {
+            path: FieldPath::root(),
+            rule: if duplicate { "duplicate-key" } else { "syntax" },
+            message: format!("invalid TOML: {message}"),
+            location: Some(location),
+        };
+        if duplicate { duplicates.push(diagnostic) } else { syntax.push_diagnostic(diagnostic) }
+    }
+    if !syntax.is_empty() {
+        duplicates.into_iter().for_each(|duplicate| syntax.push_diagnostic(duplicate));
+        syntax.sort();
+        return Err(syntax);
     }
     if table.get_ref().is_empty() {
         return Err(empty_spec(Format::Toml));
     }
     let spans = spans::index_toml(&table, &lines);
+    let duplicates = duplicates.into_iter().map(|duplicate| place_toml_duplicate(duplicate, text, &spans)).collect();
     let mut document = Value::deserialize(toml::de::Deserializer::from(table)).map_err(|error| {
         let message = format!("invalid TOML: {}", error.message());
         single(FieldPath::root(), "syntax", message, START)
     })?;
     datetimes_to_strings(&mut document);
-    finish(document, spans, Vec::new(), Format::Toml)
+    // Only duplicate keys: the table keeps the first of each, so the rest can still be judged.
+    finish(document, spans, duplicates, Format::Toml)
 }
 
 fn finish(
@@ -374,6 +564,28 @@ fn finish(
         diagnostics.push_diagnostic(duplicate);
     }
     Ok(Parsed { document, spans, diagnostics })
+}
+
+/// Gives a TOML duplicate key (reported by position only) its field path and first position,
+/// worded like the other formats': the key is read from the text, its mapping is that of the
+/// field located just before it.
+fn place_toml_duplicate(duplicate: Diagnostic, text: &str, spans: &SpanIndex) -> Diagnostic {
+    let Some(location) = duplicate.location else { return duplicate };
+    let line = text.lines().nth(location.line - 1).unwrap_or_default();
+    let key: String = line.chars().skip(location.column - 1).take_while(|c| *c != '=').collect();
+    let key = key.trim().trim_matches('"');
+    let Some(before) = spans.last_before(location) else { return duplicate };
+    let mut parent = before.segments().to_vec();
+    parent.pop();
+    let path = FieldPath::from_segments(parent).key(key);
+    match spans.locate(&path) {
+        Some(first) if !key.is_empty() => Diagnostic {
+            message: format!("`{key}` is given twice in this mapping (first at {first}); keep one"),
+            path,
+            ..duplicate
+        },
+        _ => duplicate,
+    }
 }
 
 /// toml hands datetimes to serde as a private one-key table; a spec field holding one is a
@@ -522,19 +734,23 @@ fn error_path(path: &serde_path_to_error::Path) -> FieldPath {
     FieldPath::from_segments(segments)
 }
 
-fn unknown_field(schema: &Value, path: FieldPath) -> Diagnostic {
+/// The diagnostic for an unknown key, and the field it was probably meant to set (its
+/// did-you-mean suggestion), which then holds its default instead of what the user wrote.
+fn unknown_field(schema: &Value, path: FieldPath) -> (Diagnostic, Option<FieldPath>) {
     let segments = path.segments();
     let (name, parent) = match segments.split_last() {
         Some((Segment::Key(name), parent)) => (name.clone(), parent.to_vec()),
         _ => (path.to_string(), segments.to_vec()),
     };
-    let candidates = schema::field_names_at(schema, &FieldPath::from_segments(parent));
-    let message = match schema::suggest(&name, &candidates) {
+    let candidates = schema::field_names_at(schema, &FieldPath::from_segments(parent.clone()));
+    let suggestion = schema::suggest(&name, &candidates);
+    let message = match suggestion {
         Some(suggestion) => format!("unknown field `{name}`; did you mean `{suggestion}`?"),
         None if candidates.is_empty() => format!("unknown field `{name}`"),
         None => format!("unknown field `{name}`; expected one of {}", backticked_list(&candidates)),
     };
-    Diagnostic { path, rule: "unknown-field", message, location: None }
+    let meant = suggestion.map(|suggestion| FieldPath::from_segments(parent).key(suggestion));
+    (Diagnostic { path, rule: "unknown-field", message, location: None }, meant)
 }
 
 fn backticked_list(names: &[String]) -> String {
@@ -549,7 +765,7 @@ fn serde_diagnostic(schema: &Value, path: FieldPath, message: &str) -> Option<Di
     };
     let (path, rule, message) = match messages::classify(message) {
         Classified::MissingField(name) => (with_key(&name), "missing-field", "required field is missing".to_owned()),
-        Classified::UnknownField(name) => return Some(unknown_field(schema, with_key(&name))),
+        Classified::UnknownField(name) => return Some(unknown_field(schema, with_key(&name)).0),
         // The duplicate-key pass has already reported it with both positions.
         Classified::DuplicateField(_) => return None,
         Classified::UnknownVariant(value, allowed) => {

@@ -25,6 +25,25 @@ pub(crate) fn field_names_at(schema: &Value, path: &FieldPath) -> Vec<String> {
     names
 }
 
+/// The fields the mapping at `path` must have (its schema's `required`), in schema order. Only
+/// when every schema node there agrees that it is a plain mapping (no `anyOf` branches that
+/// could be another shape), so a missing field is never claimed for the wrong variant.
+pub(crate) fn required_at(schema: &Value, path: &FieldPath) -> Vec<String> {
+    let nodes = nodes_at(schema, path);
+    if nodes.iter().any(|node| node.get("anyOf").is_some() || node.get("oneOf").is_some()) {
+        return Vec::new();
+    }
+    let mut names: Vec<String> = Vec::new();
+    for node in nodes {
+        for name in node.get("required").and_then(Value::as_array).into_iter().flatten().filter_map(Value::as_str) {
+            if !names.iter().any(|known| known == name) {
+                names.push(name.to_owned());
+            }
+        }
+    }
+    names
+}
+
 /// True when the mapping at `path` may hold keys beyond its listed properties (a map type).
 /// A struct's schema without `additionalProperties` still counts as closed: serde ignores
 /// unknown keys there, which is exactly what the loader reports.

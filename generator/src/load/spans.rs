@@ -49,6 +49,16 @@ impl SpanIndex {
         (0..=segments.len()).rev().find_map(|len| self.locate(&FieldPath::from_segments(segments[..len].to_vec())))
     }
 
+    /// The field located last before `location` (ties: the deepest), for placing a problem a
+    /// parser reports by position only.
+    pub(crate) fn last_before(&self, location: Location) -> Option<&FieldPath> {
+        self.entries
+            .iter()
+            .filter(|(_, at)| **at < location)
+            .max_by(|(a, at_a), (b, at_b)| (at_a, a.segments().len()).cmp(&(at_b, b.segments().len())))
+            .map(|(path, _)| path)
+    }
+
     /// How many positions are known.
     pub fn len(&self) -> usize {
         self.entries.len()
