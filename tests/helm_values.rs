@@ -4,6 +4,10 @@
 //!
 //! The fixtures are the charts' `values.yaml` at the pinned tags, unchanged:
 //! - `traefik-41.3.0-values.yaml`: traefik/traefik-helm-chart tag v41.3.0, `traefik/values.yaml`.
+//! - `gateway-helm-v1.9.0-values.yaml`: envoyproxy/gateway tag v1.9.0,
+//!   `charts/gateway-helm/values.tmpl.yaml` with the two placeholders the release fills
+//!   (`tools/make/helm.mk`: `GatewayImage=docker.io/envoyproxy/gateway:v1.9.0`,
+//!   `GatewayImagePullPolicy=IfNotPresent`), which is the published chart's `values.yaml`.
 //! - `cert-manager-v1.21.1-values.yaml` and `.values.schema.json`: cert-manager/cert-manager tag
 //!   v1.21.1, `deploy/charts/cert-manager/`. cert-manager documents some keys only as comments in
 //!   values.yaml (`serviceAccount.name`, `.labels`, `.annotations`); its values.schema.json, which
@@ -24,6 +28,7 @@ const FIXTURES: &[(&str, &str, &str, Option<&str>)] = &[
         include_str!("fixtures/charts/cert-manager-v1.21.1-values.yaml"),
         Some(include_str!("fixtures/charts/cert-manager-v1.21.1-values.schema.json")),
     ),
+    ("gateway-helm", "v1.9.0", include_str!("fixtures/charts/gateway-helm-v1.9.0-values.yaml"), None),
 ];
 
 /// Values a chart copies into a Kubernetes object as they are (its values.yaml shows one example
@@ -200,4 +205,24 @@ fn keys_only_the_schema_declares_count_and_others_do_not() {
     let mut unknown = Vec::new();
     unknown_keys(chart, &values, known, "", &mut unknown);
     assert_eq!(unknown, ["serviceAccount.label", "crds.enable"]);
+}
+
+#[test]
+fn a_misspelt_envoy_gateway_key_is_caught_below_its_free_form_config() {
+    let (chart, _, values_yaml, _) = FIXTURES[2];
+    assert_eq!(chart, "gateway-helm");
+    let (defaults, _) = parse_fixture(values_yaml, None);
+    let known = Known { default: Some(&defaults), schema: None, root: None };
+    let values: Expression = hcl::from_str::<Body>(
+        "v = { crds = { enable = true }, config = { envoyGateway = { gateway = { controllerNam = \"x\" } } } }",
+    )
+    .expect("parses")
+    .attributes()
+    .next()
+    .expect("v")
+    .expr()
+    .clone();
+    let mut unknown = Vec::new();
+    unknown_keys(chart, &values, known, "", &mut unknown);
+    assert_eq!(unknown, ["crds.enable", "config.envoyGateway.gateway.controllerNam"]);
 }

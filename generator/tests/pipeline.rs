@@ -29,7 +29,7 @@ fn load_example(name: &str) -> StackSpec {
     }
 }
 
-const EXAMPLES: [&str; 3] = ["default.yaml", "push-mode.yaml", "local-accounts.toml"];
+const EXAMPLES: [&str; 4] = ["default.yaml", "push-mode.yaml", "local-accounts.toml", "gateway.yaml"];
 
 /// Every example in both deploy modes: (label such as `push-mode.gitops`, spec).
 fn variants() -> Vec<(String, StackSpec)> {
@@ -681,7 +681,7 @@ fn argocd_application_matches_the_crd_schema() {
     let Some(python) = tool("venv", "python") else { return };
     let (dir, applications) = gitops_applications();
     let manifests: Vec<PathBuf> = applications.iter().map(|(_, _, p)| p.clone()).collect();
-    assert_eq!(manifests.len(), 3);
+    assert_eq!(manifests.len(), EXAMPLES.len());
     let (ok, report) = validate_against_crd(&python, &manifests);
     assert!(ok, "{report}");
 

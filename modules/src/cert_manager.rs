@@ -479,11 +479,14 @@ impl Module for CertManagerModule<'_> {
                 .add_block(issuer)
                 .build(),
             outputs: vec![
+                // Whoever names the issuer (the gateway module's Certificate) waits for its release,
+                // so cert-manager's CRDs and the ClusterIssuer exist first.
                 Output::new(
                     "cluster_issuer_name",
-                    traversal("helm_release", ["cluster_issuer", "name"]),
-                    "The release holding the ClusterIssuer (installed once its CRDs exist).",
-                ),
+                    var("cluster_issuer_name"),
+                    "Name of the ClusterIssuer, once its release is installed (after cert-manager's CRDs).",
+                )
+                .after(traversal("helm_release", ["cluster_issuer"])),
                 Output::new(
                     "identity_client_id",
                     identity_attr("client_id"),

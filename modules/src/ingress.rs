@@ -1,6 +1,7 @@
 //! The ingress controller: a static public IP, the role AKS needs to attach it, and the controller
 //! of the chosen `backend` as a pinned Helm release (ingress-nginx here; Traefik in
-//! [`crate::traefik`]).
+//! [`crate::traefik`]; Envoy Gateway in [`crate::envoy_gateway`], whose `Gateway` the
+//! [`crate::gateway`] module adds).
 
 use hcl::{Block, Body, Expression};
 use schemars::JsonSchema;
@@ -14,13 +15,13 @@ use crate::helm_release::RepositoryChart;
 use crate::module::{
     BlockComment, Module, Output, ProviderRequirement, RenderError, RenderedModule, StackContext, Variable,
 };
-use crate::rules::{self, Range};
+use crate::rules::{self, Range, Rule};
 
 /// Controller replicas.
 pub const REPLICAS: Range = Range::new(1, 10);
 
 /// Upstream ingress-nginx is retired; say so every time it is generated.
-pub const NGINX_RETIRED_WARNING: &str = "ingress-nginx is retired upstream (no fixes since March 2026): set `ingress.backend: traefik`, which serves the same Ingress and its nginx annotations, to move with one field";
+pub const NGINX_RETIRED_WARNING: &str = "ingress-nginx is retired upstream (no fixes since March 2026): set `ingress.backend: traefik` (serves the same Ingress and its nginx annotations) or `ingress.backend: gateway` (Envoy Gateway; the chart renders a Gateway API HTTPRoute) to move with one field";
 
 /// The ingress controller.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
@@ -30,14 +31,16 @@ pub struct Ingress {
     #[serde(default)]
     pub backend: IngressBackend,
     /// Pinned chart version of the backend's controller; defaults to the version stackgen pins for
-    /// that backend (ingress-nginx 4.13.3, traefik 41.3.0).
+    /// that backend (ingress-nginx 4.13.3, traefik 41.3.0, Envoy Gateway v1.9.0).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub chart_version: Option<String>,
     /// Ingress class the controller serves and the chart's Ingress uses; defaults to
-    /// `external-nginx` (nginx) or `traefik` (traefik).
+    /// `external-nginx` (nginx) or `traefik` (traefik). With `gateway`, the GatewayClass
+    /// (default `envoy`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ingress_class_name: Option<String>,
-    /// Namespace of the controller; defaults to the backend's name (`ingress-nginx`, `traefik`).
+    /// Namespace of the controller; defaults to `ingress-nginx`, `traefik` or
+    /// `envoy-gateway-system` (where the Gateway and its Envoy proxies run too).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub namespace: Option<String>,
     /// Controller replicas.
@@ -73,6 +76,10 @@ pub enum IngressBackend {
     /// through its `kubernetesIngressNGINX` provider, which reads the `nginx.ingress.kubernetes.io`
     /// annotations the chart sets: the maintained drop-in for ingress-nginx.
     Traefik,
+    /// Gateway API through Envoy Gateway's Helm chart: Terraform installs the controller and a
+    /// `Gateway` holding the static IP; the app chart renders an `HTTPRoute` (prefix stripped by
+    /// the standard `URLRewrite` filter) instead of an `Ingress`.
+    Gateway,
 }
 
 impl IngressBackend {
@@ -81,6 +88,7 @@ impl IngressBackend {
         match self {
             Self::Nginx => "4.13.3",
             Self::Traefik => crate::traefik::CHART_VERSION,
+            Self::Gateway => crate::envoy_gateway::CHART_VERSION,
         }
     }
 
@@ -89,6 +97,7 @@ impl IngressBackend {
         match self {
             Self::Nginx => "external-nginx",
             Self::Traefik => "traefik",
+            Self::Gateway => "envoy",
         }
     }
 
@@ -97,7 +106,21 @@ impl IngressBackend {
         match self {
             Self::Nginx => "ingress-nginx",
             Self::Traefik => "traefik",
+            Self::Gateway => "envoy-gateway-system",
         }
+    }
+
+    /// How this backend's chart versions read: Envoy Gateway's carry a `v`.
+    pub fn chart_version_rule(self) -> Rule {
+        match self {
+            Self::Nginx | Self::Traefik => rules::SEMVER,
+            Self::Gateway => rules::V_SEMVER,
+        }
+    }
+
+    /// True when the app is published by an `HTTPRoute` on a Gateway rather than an `Ingress`.
+    pub fn is_gateway_api(self) -> bool {
+        self == Self::Gateway
     }
 
     /// The controller's `helm_release` label (kept `ingress_nginx` for existing stacks' state).
@@ -105,6 +128,7 @@ impl IngressBackend {
         match self {
             Self::Nginx => "ingress_nginx",
             Self::Traefik => "traefik",
+            Self::Gateway => "envoy_gateway",
         }
     }
 }
@@ -127,7 +151,7 @@ impl Ingress {
 
     /// Pushes every rule broken.
     pub fn validate_at(&self, at: &FieldPath, diagnostics: &mut Diagnostics) {
-        rules::SEMVER.check_at(self.chart_version(), &at.key("chart_version"), diagnostics);
+        self.backend.chart_version_rule().check_at(self.chart_version(), &at.key("chart_version"), diagnostics);
         rules::KUBERNETES_NAME.check_at(self.class_name(), &at.key("ingress_class_name"), diagnostics);
         rules::KUBERNETES_NAME.check_at(self.namespace(), &at.key("namespace"), diagnostics);
         REPLICAS.check_at(self.replicas, &at.key("replicas"), diagnostics);
@@ -181,6 +205,9 @@ impl Module for IngressModule<'_> {
         let release = match self.spec.backend {
             IngressBackend::Nginx => nginx_release(annotations, self.tls),
             IngressBackend::Traefik => crate::traefik::release(annotations, self.tls, static_ip_ready()),
+            // The Service with the static IP belongs to the Gateway's Envoy proxies, configured
+            // by the gateway module's EnvoyProxy from this module's outputs.
+            IngressBackend::Gateway => crate::envoy_gateway::release(static_ip_ready()),
         };
 
         let mut variables = placement_variables();
@@ -192,7 +219,7 @@ impl Module for IngressModule<'_> {
                 "Pinned chart version of the controller.",
                 string(self.spec.chart_version()),
             )
-            .rule(&rules::SEMVER, "chart version"),
+            .rule(&self.spec.backend.chart_version_rule(), "chart version"),
             Variable::optional(
                 "ingress_class_name",
                 "string",
@@ -224,6 +251,14 @@ impl Module for IngressModule<'_> {
             ),
         ];
         outputs.extend(static_ip_outputs());
+        if self.spec.backend.is_gateway_api() {
+            // The gateway module's EnvoyProxy puts these on the Envoy Service it asks for.
+            outputs.push(Output::new(
+                "public_ip_name",
+                traversal("azurerm_public_ip", ["ingress", "name"]),
+                "Name of the ingress public IP.",
+            ));
+        }
         Ok(RenderedModule {
             providers: vec![
                 ProviderRequirement::azurerm(),
@@ -236,7 +271,7 @@ impl Module for IngressModule<'_> {
             inputs,
             warnings: match self.spec.backend {
                 IngressBackend::Nginx => vec![NGINX_RETIRED_WARNING.to_owned()],
-                IngressBackend::Traefik => Vec::new(),
+                IngressBackend::Traefik | IngressBackend::Gateway => Vec::new(),
             },
             ..RenderedModule::default()
         })

@@ -76,12 +76,63 @@ pub struct KubernetesAccessModule<'a> {
     spec: &'a KubernetesAccess,
     github: &'a Github,
     authentication: ClusterAuthentication,
+    custom_resources: Vec<CustomResource>,
+}
+
+/// A namespaced custom resource the deploy identity may read, write and delete, such as Gateway
+/// API `HTTPRoute`s: Azure's built-in AKS roles cover built-in kinds only.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CustomResource {
+    /// API group, such as `gateway.networking.k8s.io`.
+    pub group: &'static str,
+    /// Resource (plural, lowercase), such as `httproutes`.
+    pub resource: &'static str,
+}
+
+/// The Gateway API route the app chart renders with the `gateway` backend.
+pub const HTTP_ROUTES: CustomResource = CustomResource { group: "gateway.networking.k8s.io", resource: "httproutes" };
+
+/// The data actions of custom resources, which an ABAC condition narrows to given kinds.
+const CUSTOM_RESOURCE_ACTIONS: [&str; 3] = [
+    "Microsoft.ContainerService/managedClusters/customresources/read",
+    "Microsoft.ContainerService/managedClusters/customresources/write",
+    "Microsoft.ContainerService/managedClusters/customresources/delete",
+];
+
+impl CustomResource {
+    /// The role assignment condition (ABAC, version 2.0) letting the custom-resource actions
+    /// through for `resources` only; other actions pass unchanged.
+    pub fn condition(resources: &[CustomResource]) -> String {
+        let not_custom = CUSTOM_RESOURCE_ACTIONS
+            .iter()
+            .map(|a| format!("!(ActionMatches{{'{a}'}})"))
+            .collect::<Vec<_>>()
+            .join(" AND ");
+        let allowed = resources
+            .iter()
+            .map(|r| {
+                format!(
+                    "(@Request[Microsoft.ContainerService/managedClusters/customResources:group] StringEqualsIgnoreCase '{}' AND @Request[Microsoft.ContainerService/managedClusters/customResources:kind] StringEqualsIgnoreCase '{}')",
+                    r.group, r.resource
+                )
+            })
+            .collect::<Vec<_>>()
+            .join(" OR ");
+        format!("(({not_custom}) OR {allowed})")
+    }
 }
 
 impl<'a> KubernetesAccessModule<'a> {
     /// The deploy identity for `github`'s workflows on a cluster using `authentication`.
     pub fn new(spec: &'a KubernetesAccess, github: &'a Github, authentication: ClusterAuthentication) -> Self {
-        Self { spec, github, authentication }
+        Self { spec, github, authentication, custom_resources: Vec::new() }
+    }
+
+    /// Lets the identity also read, write and delete `resources` in the namespace.
+    #[must_use]
+    pub fn with_custom_resources(mut self, resources: impl IntoIterator<Item = CustomResource>) -> Self {
+        self.custom_resources.extend(resources);
+        self
     }
 }
 
@@ -146,10 +197,13 @@ impl Module for KubernetesAccessModule<'_> {
                         template("${var.cluster_id}/namespaces/${kubernetes_namespace_v1.this.metadata[0].name}"),
                     ))
                     .add_attribute(("role_definition_name", var("role_definition_name")))
-                    .add_attribute(("principal_id", principal))
+                    .add_attribute(("principal_id", principal.clone()))
                     .add_attribute(("principal_type", string("ServicePrincipal")))
                     .build(),
             );
+            if !self.custom_resources.is_empty() {
+                body = body.add_blocks(custom_resource_role(&self.custom_resources, principal));
+            }
         } else {
             warnings.push(
                 "aks.authentication is local_accounts: Azure RBAC cannot scope the deploy identity to one namespace, so its credentials are cluster-wide".to_owned(),
@@ -174,6 +228,16 @@ impl Module for KubernetesAccessModule<'_> {
             )
             .passed_default(),
         ]);
+        if self.authentication == ClusterAuthentication::EntraId && !self.custom_resources.is_empty() {
+            inputs.push(
+                Variable::required(
+                    "resource_group_id",
+                    "string",
+                    "Resource group the custom-resource role is defined in (the cluster's).",
+                )
+                .passed(stack.output(crate::common::RESOURCE_GROUP_MODULE, "id")?),
+            );
+        }
         Ok(RenderedModule {
             providers: vec![
                 ProviderRequirement::azuread(),
@@ -192,6 +256,47 @@ impl Module for KubernetesAccessModule<'_> {
         }
         .with_inputs(inputs))
     }
+}
+
+/// The custom role holding the custom-resource data actions, and its assignment on the namespace
+/// narrowed to `resources` by an ABAC condition.
+fn custom_resource_role(resources: &[CustomResource], principal: hcl::Expression) -> Vec<Block> {
+    let definition = Block::builder("resource")
+        .add_label("azurerm_role_definition")
+        .add_label("custom_resources")
+        .add_attribute(("name", template("${var.display_name}-custom-resources")))
+        .add_attribute(("scope", var("resource_group_id")))
+        .add_attribute((
+            "description",
+            string(
+                "Read, write and delete custom resources; narrowed to the app's kinds by the assignment's condition.",
+            ),
+        ))
+        .add_block(
+            Block::builder("permissions")
+                .add_attribute(("actions", crate::hcl_util::strings([])))
+                .add_attribute(("data_actions", crate::hcl_util::strings(CUSTOM_RESOURCE_ACTIONS)))
+                .build(),
+        )
+        .add_attribute(("assignable_scopes", hcl::Expression::Array(vec![var("resource_group_id")])))
+        .build();
+    let assignment = Block::builder("resource")
+        .add_label("azurerm_role_assignment")
+        .add_label("namespace_custom_resources")
+        .add_attribute((
+            "scope",
+            template("${var.cluster_id}/namespaces/${kubernetes_namespace_v1.this.metadata[0].name}"),
+        ))
+        .add_attribute((
+            "role_definition_id",
+            traversal("azurerm_role_definition", ["custom_resources", "role_definition_resource_id"]),
+        ))
+        .add_attribute(("principal_id", principal))
+        .add_attribute(("principal_type", string("ServicePrincipal")))
+        .add_attribute(("condition_version", string("2.0")))
+        .add_attribute(("condition", string(CustomResource::condition(resources))))
+        .build();
+    vec![definition, assignment]
 }
 
 fn traversal_metadata_name() -> hcl::Expression {

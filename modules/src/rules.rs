@@ -252,6 +252,14 @@ pub const SEMVER: Rule = Rule::new(
     "a version MAJOR.MINOR.PATCH such as \"1.2.3\" (optionally -prerelease or +build)",
 );
 
+/// A pinned semantic version with a leading `v` (`v1.9.0`), as Envoy Gateway and cert-manager
+/// version their charts.
+pub const V_SEMVER: Rule = Rule::new(
+    "v-semver",
+    r"^v(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)(-[0-9A-Za-z-]+(\.[0-9A-Za-z-]+)*)?(\+[0-9A-Za-z-]+(\.[0-9A-Za-z-]+)*)?$",
+    "a version vMAJOR.MINOR.PATCH such as \"v1.2.3\" (optionally -prerelease or +build)",
+);
+
 /// A UUID (Entra ID object ids, tenant and subscription ids).
 pub const UUID: Rule = Rule::new(
     "uuid",
@@ -276,6 +284,7 @@ pub fn all() -> Vec<Rule> {
         DNS_NAME,
         KUBERNETES_NAME,
         SEMVER,
+        V_SEMVER,
         UUID,
         IPV4_CIDR,
         Rule::dns_label(3, 24),

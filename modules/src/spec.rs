@@ -10,6 +10,7 @@ use crate::cert_manager::{CertManagerModule, Tls};
 use crate::delivery::{Delivery, DeployMode};
 use crate::diagnostics::{Diagnostics, FieldPath, Segment};
 use crate::dns::{Dns, DnsModule};
+use crate::gateway::GatewayModule;
 use crate::github_oidc::Github;
 use crate::ingress::{Ingress, IngressModule};
 use crate::kubernetes_access::{KubernetesAccess, KubernetesAccessModule};
@@ -63,6 +64,12 @@ impl StackSpec {
         &self.kubernetes_access.namespace
     }
 
+    /// The Secret holding the app host's certificate: cert-manager writes it, the Ingress (or the
+    /// Gateway's HTTPS listener) reads it.
+    pub fn tls_secret_name(&self) -> String {
+        format!("{}-tls", self.app.name)
+    }
+
     /// The app's image repository in this stack's registry (unless overridden).
     pub fn image_repository(&self) -> String {
         self.app.image_repository(&self.acr.login_server())
@@ -83,11 +90,25 @@ impl StackSpec {
         if let Some(tls) = self.tls.settings() {
             modules.push((root.key("tls"), Box::new(CertManagerModule::new(tls, &self.dns.hosted_zone_name))));
         }
+        if self.ingress.backend.is_gateway_api() {
+            modules.push((
+                root.key("ingress"),
+                Box::new(
+                    GatewayModule::new(&self.ingress, &self.app.host, self.namespace())
+                        .with_tls(self.tls.settings(), &self.tls_secret_name()),
+                ),
+            ));
+        }
         modules.push((root.key("github"), Box::new(&self.github)));
         match self.delivery.mode {
             DeployMode::Push => modules.push((
                 root.key("kubernetes_access"),
-                Box::new(KubernetesAccessModule::new(&self.kubernetes_access, &self.github, self.aks.authentication)),
+                Box::new(
+                    KubernetesAccessModule::new(&self.kubernetes_access, &self.github, self.aks.authentication)
+                        .with_custom_resources(
+                            self.ingress.backend.is_gateway_api().then_some(crate::kubernetes_access::HTTP_ROUTES),
+                        ),
+                ),
             )),
             // Argo CD pulls from git, so CI gets no cluster identity at all.
             DeployMode::Gitops => modules.push((root.key("delivery").key("argocd"), Box::new(&self.delivery.argocd))),

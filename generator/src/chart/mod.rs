@@ -29,6 +29,7 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("templates/_helpers.tpl", include_str!("templates/_helpers.tpl")),
     ("templates/deployment.yaml", include_str!("templates/deployment.yaml")),
     ("templates/hpa.yaml", include_str!("templates/hpa.yaml")),
+    ("templates/httproute.yaml", include_str!("templates/httproute.yaml")),
     ("templates/ingress.yaml", include_str!("templates/ingress.yaml")),
     ("templates/networkpolicy.yaml", include_str!("templates/networkpolicy.yaml")),
     ("templates/pdb.yaml", include_str!("templates/pdb.yaml")),
@@ -57,8 +58,28 @@ pub fn render(spec: &StackSpec, contributions: &Contributions) -> Result<FileTre
             files.insert(&format!("{dir}/{path}"), *contents)?;
         }
     }
+    if spec.ingress.backend.is_gateway_api() {
+        // The gateway module's helm_release installs this local chart.
+        let dir = format!("terraform/modules/gateway/{}", stackgen_modules::gateway::GATEWAY_CHART);
+        for (path, contents) in GATEWAY_CHART {
+            files.insert(&format!("{dir}/{path}"), *contents)?;
+        }
+    }
     Ok(files)
 }
+
+/// The Gateway API objects Terraform installs after Envoy Gateway and cert-manager (see
+/// `gateway.rs` in the modules for why they are a chart): static, every value comes from the
+/// `helm_release`.
+const GATEWAY_CHART: &[(&str, &str)] = &[
+    ("Chart.yaml", include_str!("gateway/Chart.yaml")),
+    ("templates/_helpers.tpl", include_str!("gateway/templates/_helpers.tpl")),
+    ("templates/certificate.yaml", include_str!("gateway/templates/certificate.yaml")),
+    ("templates/envoyproxy.yaml", include_str!("gateway/templates/envoyproxy.yaml")),
+    ("templates/gateway.yaml", include_str!("gateway/templates/gateway.yaml")),
+    ("templates/gatewayclass.yaml", include_str!("gateway/templates/gatewayclass.yaml")),
+    ("values.yaml", include_str!("gateway/values.yaml")),
+];
 
 /// The `ClusterIssuer` chart Terraform installs after cert-manager (see `cert_manager.rs` for why
 /// it is a chart): static, every value comes from the `helm_release`.

@@ -43,8 +43,11 @@ pub struct ChartValues {
     pub env: BTreeMap<String, String>,
     /// The Service in front of the pods.
     pub service: Service,
-    /// The Ingress that publishes the service through the stack's ingress controller.
+    /// The Ingress that publishes the service through the stack's ingress controller; its host and
+    /// path prefix are also the HTTPRoute's.
     pub ingress: Ingress,
+    /// The Gateway API HTTPRoute that publishes the service through the stack's Gateway instead.
+    pub http_route: HttpRoute,
     /// CPU and memory for the container.
     pub resources: Resources,
     /// Restarts the container when `/healthz` fails.
@@ -254,6 +257,34 @@ pub struct Ingress {
     pub tls: Vec<IngressTls>,
 }
 
+/// The HTTPRoute: `ingress.host` and everything under `ingress.pathPrefix`, the prefix stripped by
+/// the standard `URLRewrite` filter (`ReplacePrefixMatch`), sent to the chart's Service.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct HttpRoute {
+    /// Create the HTTPRoute (the stack's `gateway` backend turns it on and the Ingress off).
+    pub enabled: bool,
+    /// The Gateway the route attaches to.
+    pub gateway: GatewayRef,
+    /// Attach to the Gateway's `https` listener, and redirect the `http` listener's requests for
+    /// the host to HTTPS (301); false attaches to `http`.
+    pub https: bool,
+    /// `Strict-Transport-Security` header set on HTTPS responses; empty sends none.
+    pub hsts: String,
+}
+
+/// A Gateway, by name and namespace.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct GatewayRef {
+    /// Name of the Gateway.
+    #[schemars(regex(pattern = r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"))]
+    pub name: String,
+    /// Namespace of the Gateway.
+    #[schemars(regex(pattern = r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"))]
+    pub namespace: String,
+}
+
 /// TLS for some hosts of the Ingress.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
@@ -390,13 +421,15 @@ pub struct TestImage {
 
 /// The Secret holding the app host's certificate (cert-manager writes it, the Ingress reads it).
 pub fn tls_secret_name(spec: &StackSpec) -> String {
-    format!("{}-tls", spec.app.name)
+    spec.tls_secret_name()
 }
 
 impl ChartValues {
     /// The defaults for `spec`'s app: everything the spec decides, secure settings otherwise.
     pub fn from_spec(spec: &StackSpec) -> Self {
         let app = &spec.app;
+        let gateway_api = spec.ingress.backend.is_gateway_api();
+        let tls_settings = spec.tls.settings();
         let seccomp = SeccompProfile { kind: SeccompProfileType::RuntimeDefault };
         let probe = |path: &str, period_seconds, failure_threshold| Probe {
             http_get: HttpGet { path: path.to_owned(), port: "http".to_owned() },
@@ -450,15 +483,14 @@ impl ChartValues {
             ]),
             service: Service { kind: ServiceType::ClusterIP, port: app.port, target_port: app.port },
             ingress: Ingress {
-                enabled: true,
+                enabled: !gateway_api,
                 class_name: spec.ingress.class_name().to_owned(),
                 host: app.host.clone(),
                 path_prefix: app.path_prefix.clone(),
                 // cert-manager's ingress-shim sees the annotation and requests the certificate named
                 // in `tls` from the stack's ClusterIssuer, in this namespace.
-                annotations: spec
-                    .tls
-                    .settings()
+                annotations: tls_settings
+                    .filter(|_| !gateway_api)
                     .map(|tls| {
                         BTreeMap::from([(
                             "cert-manager.io/cluster-issuer".to_owned(),
@@ -466,10 +498,23 @@ impl ChartValues {
                         )])
                     })
                     .unwrap_or_default(),
-                tls: match spec.tls.settings() {
-                    Some(_) => vec![IngressTls { secret_name: tls_secret_name(spec), hosts: vec![app.host.clone()] }],
-                    None => Vec::new(),
+                tls: match tls_settings {
+                    Some(_) if !gateway_api => {
+                        vec![IngressTls { secret_name: tls_secret_name(spec), hosts: vec![app.host.clone()] }]
+                    }
+                    _ => Vec::new(),
                 },
+            },
+            // With the gateway backend the Gateway (Terraform's) holds the host's certificate and
+            // listeners; the route only attaches to them.
+            http_route: HttpRoute {
+                enabled: gateway_api,
+                gateway: GatewayRef {
+                    name: stackgen_modules::gateway::GATEWAY_NAME.to_owned(),
+                    namespace: spec.ingress.namespace().to_owned(),
+                },
+                https: tls_settings.is_some(),
+                hsts: tls_settings.and_then(|tls| tls.hsts.header()).unwrap_or_default(),
             },
             resources: Resources {
                 requests: ResourceList { cpu: "50m".to_owned(), memory: "64Mi".to_owned() },

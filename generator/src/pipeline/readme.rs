@@ -98,6 +98,11 @@ struct Context<'a> {
     app_url: String,
     /// The app host's certificate (cert-manager's Certificate, named like its Secret), with TLS on.
     certificate: Option<String>,
+    /// Where the certificate lives: the app's namespace (the Ingress asks for it), or the
+    /// Gateway's (Terraform's gateway chart asks for it, for the Gateway's HTTPS listener).
+    certificate_namespace: &'a str,
+    /// True when the app is published by an HTTPRoute on the stack's Gateway.
+    gateway_api: bool,
     host: &'a str,
     cluster_issuer: &'static str,
     trivy_repo: &'static str,
@@ -160,6 +165,12 @@ pub fn render(spec: &StackSpec, contributions: &Contributions) -> Result<String,
         cluster_name_output,
         app_url: app_url(spec),
         certificate: spec.tls.settings().map(|_| crate::chart::values::tls_secret_name(spec)),
+        certificate_namespace: if spec.ingress.backend.is_gateway_api() {
+            spec.ingress.namespace()
+        } else {
+            spec.namespace()
+        },
+        gateway_api: spec.ingress.backend.is_gateway_api(),
         host: &spec.app.host,
         cluster_issuer: spec.tls.settings().map_or("", |tls| tls.issuer.cluster_issuer_name()),
         trivy_repo: TRIVY.repo,

@@ -142,3 +142,59 @@ pub fn documents(manifests: &Value) -> Vec<(String, Value)> {
     }
     docs
 }
+
+/// The vendored CRD schema (`generator/tests/fixtures/crds/`) of a custom resource's
+/// `apiVersion` and `kind`, for the kinds stackgen renders; `None` for built-in kinds.
+pub fn crd_schema(api_version: &str, kind: &str) -> Option<PathBuf> {
+    let file = match (api_version, kind) {
+        ("gateway.networking.k8s.io/v1", "HTTPRoute") => "gateway-api-v1.6.1-standard-httproute-v1.schema.json",
+        ("gateway.networking.k8s.io/v1", "Gateway") => "gateway-api-v1.6.1-standard-gateway-v1.schema.json",
+        ("gateway.networking.k8s.io/v1", "GatewayClass") => "gateway-api-v1.6.1-standard-gatewayclass-v1.schema.json",
+        ("gateway.envoyproxy.io/v1alpha1", "EnvoyProxy") => "envoy-gateway-v1.9.0-envoyproxy-v1alpha1.schema.json",
+        ("cert-manager.io/v1", "Certificate") => "cert-manager-v1.21.1-certificate-v1.schema.json",
+        ("cert-manager.io/v1", "ClusterIssuer") => "cert-manager-v1.21.1-clusterissuer-v1.schema.json",
+        ("traefik.io/v1alpha1", "Middleware") => "traefik-41.3.0-middleware-v1alpha1.schema.json",
+        _ => return None,
+    };
+    Some(repo_root().join("generator/tests/fixtures/crds").join(file))
+}
+
+/// True for a custom resource stackgen renders (validated against its vendored CRD schema, which
+/// kubernetes-validate does not know); every other kind is kubernetes-validate's.
+pub fn is_custom_resource(doc: &Value) -> bool {
+    crd_schema(doc["apiVersion"].as_str().unwrap_or_default(), doc["kind"].as_str().unwrap_or_default()).is_some()
+}
+
+/// Validates each custom resource in `docs` against its vendored CRD schema (strict: unknown
+/// fields refused, as the API server's strict field validation does). Returns one line per
+/// problem; panics on a custom kind without a vendored schema.
+#[track_caller]
+pub fn crd_problems(python: &Path, docs: &[&Value]) -> Vec<String> {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut by_schema: std::collections::BTreeMap<PathBuf, Vec<PathBuf>> = std::collections::BTreeMap::new();
+    for (i, doc) in docs.iter().enumerate() {
+        let (api_version, kind) =
+            (doc["apiVersion"].as_str().unwrap_or_default(), doc["kind"].as_str().unwrap_or_default());
+        let schema =
+            crd_schema(api_version, kind).unwrap_or_else(|| panic!("no vendored CRD schema for {api_version} {kind}"));
+        let path = dir.path().join(format!("{i}-{kind}.yaml"));
+        std::fs::write(&path, serde_yaml::to_string(doc).expect("YAML")).expect("write");
+        by_schema.entry(schema).or_default().push(path);
+    }
+    let mut problems = Vec::new();
+    for (schema, paths) in by_schema {
+        let output = Command::new(python)
+            .arg(repo_root().join("generator/tests/support/pipeline_validate_crd.py"))
+            .arg(&schema)
+            .args(&paths)
+            .output()
+            .expect("validator runs");
+        if !output.status.success() {
+            problems.extend(String::from_utf8_lossy(&output.stdout).lines().map(str::to_owned));
+            if output.stdout.is_empty() {
+                problems.push(String::from_utf8_lossy(&output.stderr).into_owned());
+            }
+        }
+    }
+    problems
+}
