@@ -77,6 +77,8 @@ struct Trials {
     new: BTreeMap<String, Vec<u8>>,
     old_dir: PathBuf,
     phases: BTreeMap<&'static str, usize>,
+    /// How many trials each next command repaired.
+    next_commands: BTreeMap<&'static str, usize>,
     count: usize,
 }
 
@@ -89,11 +91,24 @@ impl Trials {
         // rightly survives every later generation.
         let old_spec = repo_root().join("examples/default.yaml");
         assert!(stackgen(dir, &["generate", path(&old_spec), "--out", path(&old_dir)]).status.success());
+        // The new generation is what an uninterrupted generate makes of the old tree: seeded files
+        // (the starter service) are the team's once written and keep the old generation's bytes.
+        copy_tree(&old_dir, &new_dir);
         assert!(stackgen(dir, &["generate", path(&spec), "--out", path(&new_dir)]).status.success());
         let (old, new) = (files(&old_dir), files(&new_dir));
         assert!(old.len() > 40 && new.len() > 40, "{} {}", old.len(), new.len());
         assert!(old.keys().any(|k| !new.contains_key(k)) && new.keys().any(|k| !old.contains_key(k)));
-        Self { dir: dir.to_path_buf(), spec, old_spec, old, new, old_dir, phases: BTreeMap::new(), count: 0 }
+        Self {
+            dir: dir.to_path_buf(),
+            spec,
+            old_spec,
+            old,
+            new,
+            old_dir,
+            phases: BTreeMap::new(),
+            next_commands: BTreeMap::new(),
+            count: 0,
+        }
     }
 
     /// A fresh output folder holding the old generation.
@@ -112,8 +127,13 @@ impl Trials {
         *self.phases.entry(phase).or_default() += 1;
         let spec = path(&self.spec).to_owned();
         let out_arg = path(out).to_owned();
-        // Alternate the next command: `--check` first, or a generate of the new or the old spec.
-        match self.count % 3 {
+        // Alternate the next command: `--check` first, `validate --out`, or a generate of the new
+        // or the old spec.
+        *self
+            .next_commands
+            .entry(["generate --check", "validate --out", "generate (new spec)", "generate (old spec)"][self.count % 4])
+            .or_default() += 1;
+        match self.count % 4 {
             0 => {
                 let check = stackgen(&self.dir, &["generate", &spec, "--out", &out_arg, "--check"]);
                 let now = files(out);
@@ -126,7 +146,23 @@ impl Trials {
                 }
                 self.generate_new(out, what);
             }
-            1 => self.generate_new(out, what),
+            1 => {
+                let validate = stackgen(&self.dir, &["validate", &spec, "--out", &out_arg]);
+                assert_eq!(validate.status.code(), Some(0), "{what}: {}", text(&validate).1);
+                let now = files(out);
+                assert!(
+                    now == self.new || now == self.old,
+                    "{what}: after validate --out the tree is neither generation"
+                );
+                assert!(
+                    !out.join(".stackgen/staging").exists() && !out.join(".stackgen/journal.json").exists(),
+                    "{what}: validate --out left the unfinished write in place"
+                );
+                let check = stackgen(&self.dir, &["generate", &spec, "--out", &out_arg, "--check"]);
+                assert_eq!(check.status.code(), Some(if now == self.new { 0 } else { 3 }), "{what}: --check agrees");
+                self.generate_new(out, what);
+            }
+            2 => self.generate_new(out, what),
             _ => {
                 let old = stackgen(&self.dir, &["generate", path(&self.old_spec), "--out", &out_arg]);
                 assert!(old.status.success(), "{what}: {}", text(&old).1);
@@ -267,6 +303,10 @@ fn kill_9_at_any_point_leaves_one_complete_generation_for_the_next_command() {
     eprintln!("crash trials by phase the kill landed in ({} trials):", trials.count - 1);
     for (phase, count) in &trials.phases {
         eprintln!("  {count:4}  {phase}");
+    }
+    eprintln!("the command that ran next and repaired the folder:");
+    for (command, count) in &trials.next_commands {
+        eprintln!("  {count:4}  {command}");
     }
     if strace.is_some() {
         for phase in [

@@ -76,7 +76,7 @@ fn the_generated_asserts_fail_when_the_wiring_breaks() {
     };
     let other = "\"11111111-1111-4111-8111-111111111111\"";
     // Each mutation breaks one asserted wiring; each must surface as its own failure.
-    let mutations: [(&str, &str, &str, &str); 11] = [
+    let mutations: [(&str, &str, &str, &str); 13] = [
         (
             "modules/acr/main.tf",
             "principal_id                     = var.kubelet_object_id",
@@ -136,6 +136,18 @@ fn the_generated_asserts_fail_when_the_wiring_breaks() {
             "scope                = \"${var.cluster_id}/namespaces/${kubernetes_namespace_v1.this.metadata[0].name}\"",
             "scope                = var.cluster_id",
             "The deploy identity's role must be scoped to its one namespace.",
+        ),
+        (
+            "modules/cert_manager/main.tf",
+            "scope                = var.dns_zone_id",
+            "scope                = \"/subscriptions/0b1f6471-1bf0-4dda-aec3-cb9272f09590\"",
+            "DNS Zone Contributor must be scoped to exactly the stack's zone.",
+        ),
+        (
+            "modules/cert_manager/main.tf",
+            "subject             = \"system:serviceaccount:${var.namespace}:${var.service_account_name}\"",
+            "subject             = \"system:serviceaccount:${var.namespace}:default\"",
+            "The federated credential must trust only cert-manager's service account.",
         ),
         // A validation made vacuous: its expect_failures run misses the failure. Only one: Terraform
         // skips the runs after a run that errors.

@@ -75,6 +75,10 @@ enum Command {
     Validate {
         /// Spec file.
         spec: PathBuf,
+        /// An output folder to repair first: a generate interrupted there (`kill -9`, a crash, a
+        /// power loss) is finished or rolled back before the spec is checked.
+        #[arg(long, short)]
+        out: Option<PathBuf>,
     },
     /// Print the spec's JSON Schema (for editors: `# yaml-language-server: $schema=...`).
     Schema,
@@ -99,7 +103,7 @@ fn run(command: Command) -> u8 {
             println!("{}", schema_json());
             exit::OK
         }
-        Command::Validate { spec } => match load_spec(Some(&spec)) {
+        Command::Validate { spec, out } => match recover_first(out.as_deref()).and_then(|()| load_spec(Some(&spec))) {
             Ok(_) => {
                 println!("{}: valid", spec.display());
                 exit::OK
@@ -111,6 +115,12 @@ fn run(command: Command) -> u8 {
             let picked_up = spec.is_none() && Path::new(SPEC_FILE_NAME).is_file();
             let spec = if picked_up { Some(PathBuf::from(SPEC_FILE_NAME)) } else { spec };
             let out = out.unwrap_or_else(|| PathBuf::from(if picked_up { "." } else { "stack" }));
+            // An interrupted generate is finished (or discarded) first, whatever happens next,
+            // so `--check` always compares one complete generation and a bad spec still leaves
+            // the folder repaired.
+            if let Err(code) = recover_first(Some(&out)) {
+                return code;
+            }
             let loaded = match load_spec(spec.as_deref()) {
                 Ok(loaded) => loaded,
                 Err(code) => return code,
@@ -140,16 +150,6 @@ fn run(command: Command) -> u8 {
                 eprintln!("warning: {warning}");
             }
             if check {
-                // An interrupted generate is finished (or discarded) first, so the comparison is
-                // always against one complete generation.
-                match crate::writer::recover(&out) {
-                    Ok(Some(recovery)) => eprintln!("note: {}: {recovery}", out.display()),
-                    Ok(None) => {}
-                    Err(error) => {
-                        eprintln!("error: {error}");
-                        return write_error_code(&error);
-                    }
-                }
                 let report = crate::writer::check(&generated.files, &out);
                 if report.is_up_to_date() {
                     println!("{} is up to date ({} files)", out.display(), generated.files.len());
@@ -175,6 +175,22 @@ fn run(command: Command) -> u8 {
                     }
                 }
             }
+        }
+    }
+}
+
+/// Finishes or rolls back a write interrupted in `out` (when given and a folder), saying so.
+fn recover_first(out: Option<&Path>) -> Result<(), u8> {
+    let Some(out) = out else { return Ok(()) };
+    match crate::writer::recover(out) {
+        Ok(Some(recovery)) => {
+            eprintln!("note: {}: {recovery}", out.display());
+            Ok(())
+        }
+        Ok(None) => Ok(()),
+        Err(error) => {
+            eprintln!("error: {error}");
+            Err(write_error_code(&error))
         }
     }
 }

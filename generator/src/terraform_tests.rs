@@ -55,7 +55,7 @@ impl Ids {
         Self {
             registry_id: format!("{prefix}/{group}/providers/Microsoft.ContainerRegistry/registries/{registry}"),
             cluster_id: format!("{prefix}/{group}/providers/Microsoft.ContainerService/managedClusters/{STACK}-aks"),
-            zone_id: format!("{prefix}/{group}/providers/Microsoft.Network/dnszones/{zone}"),
+            zone_id: format!("{prefix}/{group}/providers/Microsoft.Network/dnsZones/{zone}"),
             ip_id: format!("{prefix}/rg-{STACK}-ingress/providers/Microsoft.Network/publicIPAddresses/{STACK}-ingress"),
             group,
         }
@@ -184,6 +184,9 @@ pub fn render(modules: &[(String, RenderedModule)]) -> Option<String> {
     }
     if let Some(access) = find("kubernetes_access") {
         out.push_str(&kubernetes_access_run(access, &ids).unwrap_or_default());
+    }
+    if let Some(cert_manager) = find("cert_manager") {
+        out.push_str(&cert_manager_run(cert_manager, &ids).unwrap_or_default());
     }
 
     // Every validation bites: each module planned with the values its rules reject.
@@ -377,6 +380,53 @@ fn kubernetes_access_run(access: &RenderedModule, ids: &Ids) -> Option<String> {
         ]);
     }
     Some(run("kubernetes_access", "apply", &vars, "", &asserts))
+}
+
+/// cert-manager's identity: DNS Zone Contributor on exactly the zone, federated for only its
+/// service account.
+fn cert_manager_run(module: &RenderedModule, ids: &Ids) -> Option<String> {
+    let namespace = literal(module, "namespace")?;
+    let service_account =
+        module.variables.iter().find(|v| v.name == "service_account_name").and_then(|v| match &v.default {
+            Some(Expression::String(name)) => Some(name.clone()),
+            _ => None,
+        })?;
+    let subject = format!("\"system:serviceaccount:{}:{service_account}\"", namespace.trim_matches('"'));
+    let vars = valid_inputs(module, ids)?;
+    let subject_assert = format!("azurerm_federated_identity_credential.this.subject == {subject}");
+    Some(run(
+        "cert_manager",
+        "apply",
+        &vars,
+        "",
+        &[
+            (
+                "azurerm_role_assignment.dns.role_definition_name == \"DNS Zone Contributor\"",
+                "cert-manager's identity must hold DNS Zone Contributor.",
+            ),
+            (
+                "azurerm_role_assignment.dns.scope == var.dns_zone_id",
+                "DNS Zone Contributor must be scoped to exactly the stack's zone.",
+            ),
+            (
+                "azurerm_role_assignment.dns.principal_id == azurerm_user_assigned_identity.this.principal_id",
+                "DNS Zone Contributor must be held by cert-manager's own identity.",
+            ),
+            (
+                "azurerm_federated_identity_credential.this.parent_id == azurerm_user_assigned_identity.this.id",
+                "The federated credential must belong to cert-manager's identity.",
+            ),
+            (subject_assert.as_str(), "The federated credential must trust only cert-manager's service account."),
+            (
+                "azurerm_federated_identity_credential.this.issuer == var.oidc_issuer_url",
+                "The federated credential must trust the cluster's OIDC issuer.",
+            ),
+            (
+                "azurerm_federated_identity_credential.this.audience == tolist([\"api://AzureADTokenExchange\"])",
+                "The federated credential's audience must be api://AzureADTokenExchange.",
+            ),
+        ],
+    ))
 }
 
 /// `expect_failures` runs for every validation of `module` that knows values it rejects. Cases
