@@ -226,6 +226,24 @@ fn step_log<'a>(job: &'a workflow_runner::JobResult, name: &str) -> &'a str {
     &job.steps.iter().find(|s| s.name == name).unwrap_or_else(|| panic!("no step {name}:\n{}", job.logs())).log
 }
 
+/// `text` without ANSI colour sequences (`terraform test` colours its output, as in CI).
+fn without_colors(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars();
+    while let Some(c) = chars.next() {
+        if c == '\u{1b}' {
+            for c in chars.by_ref() {
+                if c.is_ascii_alphabetic() {
+                    break;
+                }
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
 /// The stub calls of one tool, arguments joined by spaces.
 fn calls_of(runner: &Runner, tool: &str) -> Vec<String> {
     runner.calls().into_iter().filter(|c| c[0] == tool).map(|c| c[1..].join(" ")).collect()
@@ -324,7 +342,7 @@ fn gitops_starter_passes_every_job_on_first_push_and_the_pull_request_gate_tells
     assert_eq!(parents, format!("{merge} {} {}", repo.origin_head("main"), repo.origin_head("untouched")));
     assert_eq!(git(&generated.workspace, &["rev-parse", "HEAD"]), merge);
     // The gate's terraform test really ran the generated tests, offline.
-    let tests = step_log(untouched.job("terraform-test"), "terraform test");
+    let tests = without_colors(step_log(untouched.job("terraform-test"), "terraform test"));
     assert!(tests.contains("run \"acr\"... pass") && tests.contains(" passed, 0 failed."), "{tests}");
     let lint = &untouched.job("chart-lint").steps[1].log;
     assert!(lint.contains("1 chart(s) linted, 0 chart(s) failed"), "{lint}");
@@ -351,7 +369,7 @@ fn gitops_starter_passes_every_job_on_first_push_and_the_pull_request_gate_tells
     let terraform_test = edited.job("terraform-test");
     assert!(!terraform_test.passed(), "terraform test must fail on a broken wiring:\n{}", terraform_test.logs());
     assert!(
-        terraform_test.logs().contains("AcrPull must be held by the kubelet identity."),
+        without_colors(&terraform_test.logs()).contains("AcrPull must be held by the kubelet identity."),
         "{}",
         terraform_test.logs()
     );
