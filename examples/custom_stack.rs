@@ -13,7 +13,7 @@ use stackgen::generator::writer::{WriteOptions, write};
 use stackgen::generator::{DEFAULT_SPEC, parse_and_validate};
 use stackgen::generator::{Generated, generate_with};
 use stackgen::modules::aks::AksModule;
-use stackgen::modules::common::{placement_inputs, placement_variables};
+use stackgen::modules::common::placement;
 use stackgen::modules::hcl_util::{string, template, traversal, var};
 use stackgen::modules::{
     Contributions, Diagnostics, FieldPath, Module, Output, ProviderRequirement, RenderError, RenderedModule,
@@ -49,24 +49,25 @@ impl Module for LogAnalytics {
             .add_attribute(("retention_in_days", var("retention_in_days")))
             .add_attribute(("tags", var("tags")))
             .build();
-        let mut variables = placement_variables();
-        variables.push(Variable::required("name", "string", "Name of the workspace."));
-        variables.push(Variable::optional("retention_in_days", "number", "Days to keep logs.", Expression::from(30)));
-        let mut inputs = vec![("name".to_owned(), template("${local.name}-logs"))];
-        inputs.extend(placement_inputs(stack)?);
-        inputs.push(("retention_in_days".to_owned(), Expression::from(self.retention_in_days)));
+        // Each input declared once: the variable, its default and what the root passes.
+        let mut inputs =
+            vec![Variable::required("name", "string", "Name of the workspace.").passed(template("${local.name}-logs"))];
+        inputs.extend(placement(stack)?);
+        inputs.push(
+            Variable::optional("retention_in_days", "number", "Days to keep logs.", Expression::from(30))
+                .passed(Expression::from(self.retention_in_days)),
+        );
         Ok(RenderedModule {
             providers: vec![ProviderRequirement::azurerm()],
-            variables,
             main: Body::builder().add_block(workspace).build(),
             outputs: vec![Output::new(
                 "id",
                 traversal("azurerm_log_analytics_workspace", ["this", "id"]),
                 "Resource ID of the workspace.",
             )],
-            inputs,
             ..RenderedModule::default()
-        })
+        }
+        .with_inputs(inputs))
     }
 
     fn contribute(&self, stack: &StackContext) -> Result<Contributions, RenderError> {

@@ -10,7 +10,7 @@ mod custom_stack;
 use hcl::{Block, Body};
 use stackgen::generator::load::Format;
 use stackgen::generator::{DEFAULT_SPEC, GenerateError, Generated, generate_with, parse_and_validate};
-use stackgen::modules::common::{placement_attributes, placement_inputs, placement_variables};
+use stackgen::modules::common::{placement, placement_attributes};
 use stackgen::modules::hcl_util::{Step, string, template, traversal, traversal_steps, var};
 use stackgen::modules::{
     ClusterConnection, ClusterCredentials, ContributedJob, Contributions, Diagnostics, FieldPath, Module, Output,
@@ -306,18 +306,16 @@ impl Module for OwnCluster {
                 "Object ID of the kubelet identity.",
             ),
         ];
-        let mut variables = placement_variables();
-        variables.push(Variable::required("name", "string", "Cluster name."));
-        let mut inputs = vec![("name".to_owned(), template("${local.name}-own"))];
-        inputs.extend(placement_inputs(stack)?);
+        let mut inputs =
+            vec![Variable::required("name", "string", "Cluster name.").passed(template("${local.name}-own"))];
+        inputs.extend(placement(stack)?);
         Ok(RenderedModule {
             providers: vec![ProviderRequirement::azurerm()],
-            variables,
             main: Body::builder().add_block(resource).build(),
             outputs: outputs.into_iter().filter(|o| Some(o.name.as_str()) != self.omit).collect(),
-            inputs,
             ..RenderedModule::default()
-        })
+        }
+        .with_inputs(inputs))
     }
     fn contribute(&self, stack: &StackContext) -> Result<Contributions, RenderError> {
         let own = |output: &str| stack.reference(self.name(), output);

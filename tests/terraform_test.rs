@@ -64,6 +64,16 @@ fn the_generated_asserts_fail_when_the_wiring_breaks() {
         "subject        = \"repo:contoso/stackgen-demo:ref:refs/heads/*\"",
     );
     mutate("modules/dns/main.tf", "target_resource_id  = var.ingress_public_ip_id", "target_resource_id  = null");
+    mutate(
+        "modules/cert_manager/main.tf",
+        "scope                = var.dns_zone_id",
+        "scope                = \"/subscriptions/0b1f6471-1bf0-4dda-aec3-cb9272f09590\"",
+    );
+    mutate(
+        "modules/cert_manager/main.tf",
+        "subject             = \"system:serviceaccount:${var.namespace}:${var.service_account_name}\"",
+        "subject             = \"system:serviceaccount:${var.namespace}:default\"",
+    );
     let report = run(&tools, "default (mutated)", &root);
     assert!(!report.passed, "terraform test passed on broken wiring:\n{report}");
     for message in [
@@ -71,6 +81,8 @@ fn the_generated_asserts_fail_when_the_wiring_breaks() {
         "AcrPush must be scoped to exactly the stack's registry.",
         "The federated credential must trust exactly the spec's branch or environment.",
         "The app's record must alias the ingress IP.",
+        "DNS Zone Contributor must be scoped to exactly the stack's zone.",
+        "The federated credential must trust only cert-manager's service account.",
     ] {
         assert!(report.output.contains(message), "no failed assert {message:?}:\n{report}");
     }

@@ -6,6 +6,8 @@
 //! `support/workflow_runner.rs`: every `run:` step for real, checkouts as fresh clones, cloud tools
 //! as recording stubs. The analyze job's cargo fmt, clippy and test run for real on the seeded
 //! starter service (CARGO_TARGET_DIR is shared between runs, so only the first one compiles).
+//! Pull requests run on the merge with main, as GitHub's `refs/pull/N/merge`; Trivy and the
+//! notification's curl are stubs whose calls are asserted, with a failing scan among them.
 //! Wall times per workflow are printed (`cargo test --test workflows -- --nocapture`).
 
 mod common;
@@ -44,6 +46,7 @@ struct Repo {
     work: PathBuf,
     runner: Runner,
     python: PathBuf,
+    pull_requests: std::cell::Cell<u32>,
 }
 
 impl Repo {
@@ -91,7 +94,7 @@ impl Repo {
         let target = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("workflow-harness-target");
         runner.env.insert("CARGO_TARGET_DIR".to_owned(), target.to_string_lossy().into_owned());
         runner.env.insert("CARGO_TERM_COLOR".to_owned(), "never".to_owned());
-        Some(Self { _dir: dir, work, runner, python })
+        Some(Self { _dir: dir, work, runner, python, pull_requests: std::cell::Cell::new(0) })
     }
 
     fn origin_head(&self, branch: &str) -> String {
@@ -113,22 +116,44 @@ impl Repo {
         (run, sha)
     }
 
-    /// Commits `edit`'s changes on a new branch, pushes it and runs the pull-request gate
-    /// against origin's main.
-    fn pull_request(&self, branch: &str, label: &str, edit: impl FnOnce(&Path)) -> WorkflowRun {
+    /// Commits `edit`'s changes on `branch`, started from origin's `from`, and pushes it.
+    fn push_branch(&self, branch: &str, from: &str, label: &str, edit: impl FnOnce(&Path)) {
         git(&self.work, &["fetch", "--quiet", "origin"]);
-        git(&self.work, &["checkout", "--quiet", "-B", branch, "origin/main"]);
+        git(&self.work, &["checkout", "--quiet", "-B", branch, &format!("origin/{from}")]);
         edit(&self.work);
         git(&self.work, &["add", "--all"]);
         git(&self.work, &["commit", "--quiet", "--allow-empty", "--message", label]);
         git(&self.work, &["push", "--quiet", "--force", "origin", branch]);
+    }
+
+    /// Runs the pull-request gate for `branch` into origin's main, as GitHub does: on the merge
+    /// of the two.
+    fn run_pull_request(&self, branch: &str, label: &str) -> WorkflowRun {
+        let number = self.pull_requests.get() + 1;
+        self.pull_requests.set(number);
         let event = Event::PullRequest {
+            number,
             head_branch: branch.to_owned(),
             head_sha: self.origin_head(branch),
+            base_branch: "main".to_owned(),
             base_sha: self.origin_head("main"),
         };
         let run = self.runner.run(&self.read(PULL_REQUEST), &event);
         eprintln!("wall time: pull-request.yml ({label}): {:.1} s", run.elapsed.as_secs_f64());
+        run
+    }
+
+    /// A new branch off origin's main with `edit`'s changes, and the gate's run for it.
+    fn pull_request(&self, branch: &str, label: &str, edit: impl FnOnce(&Path)) -> WorkflowRun {
+        self.push_branch(branch, "main", label, edit);
+        self.run_pull_request(branch, label)
+    }
+
+    /// The pull-request workflow on a push to main (it runs there too, and warms the cache).
+    fn gate_on_push(&self, label: &str) -> WorkflowRun {
+        let event = Event::Push { branch: "main".into(), sha: self.origin_head("main") };
+        let run = self.runner.run(&self.read(PULL_REQUEST), &event);
+        eprintln!("wall time: pull-request.yml on main ({label}): {:.1} s", run.elapsed.as_secs_f64());
         run
     }
 
@@ -170,6 +195,12 @@ fn assert_no_token_left(run: &WorkflowRun) {
             assert!(!config.contains(FAKE_TOKEN), "job {name} left the token in .git/config:\n{config}");
         }
     }
+}
+
+/// The log of the step named `name` in `job`.
+#[track_caller]
+fn step_log<'a>(job: &'a workflow_runner::JobResult, name: &str) -> &'a str {
+    &job.steps.iter().find(|s| s.name == name).unwrap_or_else(|| panic!("no step {name}:\n{}", job.logs())).log
 }
 
 /// The stub calls of one tool, arguments joined by spaces.
@@ -229,16 +260,46 @@ fn gitops_starter_passes_every_job_on_first_push_and_the_pull_request_gate_tells
     let rendered = repo.argocd_render();
     assert!(rendered.contains(&format!("image: \"{IMAGE}:0.0.1\"")), "{rendered}");
 
-    // Pull requests: untouched, a hand edit of a generated file, an edit of a seeded file.
+    // The gate on main: a cache miss, so stackgen is installed (into the folder the cache
+    // saves) and the binary saved for the branch's scope.
     repo.runner.clear_calls();
+    let on_main = repo.gate_on_push("cache miss");
+    assert_all_passed(&on_main, &["generated", "terraform-fmt", "chart-lint"]);
+    let rev = pull_request::STACKGEN_BUILD_REV.expect("built from a git checkout");
+    let home = repo.runner.scratch.join("home");
+    assert_eq!(
+        calls_of(&repo.runner, "cargo"),
+        [format!(
+            "+stable install --locked --root {}/.stackgen --git https://github.com/stackgen/stackgen --rev {rev} stackgen",
+            home.display()
+        )]
+    );
+    let key = format!("stackgen-Linux-X64-{rev}");
+    assert!(
+        step_log(on_main.job("generated"), "Save stackgen to the cache")
+            .contains(&format!("Cache saved with key: {key} (refs/heads/main)"))
+    );
+    assert!(!on_main.job("generated").summary.contains("Generated changes"), "no pull request, no diff summary");
+
+    // Pull requests: untouched, a hand edit of a generated file, an edit of a seeded file.
+    // Each is a cache hit from main's scope: no install, and the restored binary does the check.
+    repo.runner.clear_calls();
+    std::fs::remove_dir_all(home.join(".stackgen")).expect("a fresh runner has no stackgen");
     let untouched = repo.pull_request("untouched", "untouched", |_| {});
     assert_all_passed(&untouched, &["generated", "terraform-fmt", "chart-lint"]);
-    let installs = calls_of(&repo.runner, "cargo");
-    let rev = pull_request::STACKGEN_BUILD_REV.expect("built from a git checkout");
-    assert_eq!(
-        installs,
-        [format!("+stable install --locked --git https://github.com/stackgen/stackgen --rev {rev} stackgen")]
+    assert_eq!(calls_of(&repo.runner, "cargo"), Vec::<String>::new(), "a cache hit installs nothing");
+    let generated = untouched.job("generated");
+    assert!(
+        step_log(generated, "Restore stackgen from the cache").contains("(refs/heads/main)"),
+        "{}",
+        generated.logs()
     );
+    assert!(generated.steps.iter().all(|s| s.name != "Install stackgen (the commit that generated these files)"));
+    // The run is for GitHub's merge ref: a merge commit of the head into main, checked out.
+    let merge = untouched.merge.clone().expect("a pull request").expect("merges");
+    let parents = git(&repo.runner.origin, &["rev-list", "--parents", "-n", "1", &merge]);
+    assert_eq!(parents, format!("{merge} {} {}", repo.origin_head("main"), repo.origin_head("untouched")));
+    assert_eq!(git(&generated.workspace, &["rev-parse", "HEAD"]), merge);
     let lint = &untouched.job("chart-lint").steps[1].log;
     assert!(lint.contains("1 chart(s) linted, 0 chart(s) failed"), "{lint}");
 
@@ -262,20 +323,66 @@ fn gitops_starter_passes_every_job_on_first_push_and_the_pull_request_gate_tells
         std::fs::write(&path, format!("// Our service now.\n{text}")).expect("edit");
     });
     assert_all_passed(&seeded_edit, &["generated", "terraform-fmt", "chart-lint"]);
+
+    // Main moves on after two branches started from it: the gate checks each merged with the
+    // new main, not its head alone.
+    let spec_edit = |prefix: &'static str| {
+        move |dir: &Path| {
+            let path = dir.join("stackgen.yaml");
+            let text = std::fs::read_to_string(&path).expect("spec");
+            std::fs::write(&path, text.replace("path_prefix: /hello", &format!("path_prefix: {prefix}")))
+                .expect("edit");
+            let generate = common::stackgen(dir, &["generate"]);
+            assert_eq!(generate.status.code(), Some(0), "{:?}", common::text(&generate));
+        }
+    };
+    repo.push_branch("stale-spec", "main", "serve under /greet", spec_edit("/greet"));
+    repo.push_branch("stale-service", "main", "a service change", |dir| {
+        let path = dir.join("service/src/lib.rs");
+        let text = std::fs::read_to_string(&path).expect("lib.rs");
+        std::fs::write(&path, format!("{text}\n// Owned by the orders team.\n")).expect("edit");
+    });
+    repo.push_branch("main", "main", "serve under /hi", spec_edit("/hi"));
+    // The same spec line changed on both sides: no merge ref, so GitHub runs nothing and the
+    // pull request cannot pass.
+    let conflicting = repo.run_pull_request("stale-spec", "conflicts with main");
+    let Some(Err(conflict)) = &conflicting.merge else { panic!("merged: {:?}", conflicting.merge) };
+    assert!(conflict.contains("CONFLICT") && conflict.contains("stackgen.yaml"), "{conflict}");
+    assert!(!conflicting.passed());
+    // A branch that merges cleanly is checked with main's new spec and files in it.
+    let merged = repo.run_pull_request("stale-service", "merged with the moved main");
+    assert_all_passed(&merged, &["generated", "terraform-fmt", "chart-lint"]);
+    let workspace = &merged.job("generated").workspace;
+    let spec = std::fs::read_to_string(workspace.join("stackgen.yaml")).expect("spec");
+    assert!(spec.contains("path_prefix: /hi"), "{spec}");
+    let lib = std::fs::read_to_string(workspace.join("service/src/lib.rs")).expect("lib.rs");
+    assert!(lib.contains("Owned by the orders team"), "the head's change is in the merge");
 }
 
 #[test]
-fn push_mode_deploys_with_helm_upgrade_through_the_deploy_identity() {
+fn push_mode_deploys_with_helm_upgrade_through_the_deploy_identity_and_notifies_whatever_happened() {
     let Some(repo) = Repo::new(|dir| {
         assert_eq!(common::stackgen(dir, &["init"]).status.code(), Some(0));
         let spec = dir.join("stackgen.yaml");
-        let text = std::fs::read_to_string(&spec).expect("spec").replace("mode: gitops", "mode: push");
+        let text = std::fs::read_to_string(&spec)
+            .expect("spec")
+            .replace("mode: gitops", "mode: push\n  notify:\n    emails: [ops@contoso.com, dev@contoso.com]");
         std::fs::write(&spec, text).expect("write");
     }) else {
         return;
     };
     let (run, sha) = repo.push_run("push, first push");
-    assert_all_passed(&run, &["analyze", "build", "tag", "deploy"]);
+    assert_all_passed(&run, &["analyze", "build", "tag", "deploy", "notify"]);
+    // Trivy audited the lock files and scanned the very image that was built and then pushed,
+    // failing on CRITICAL findings.
+    assert_eq!(
+        calls_of(&repo.runner, "trivy"),
+        [
+            "fs --severity CRITICAL --exit-code 1 --scanners vuln .".to_owned(),
+            format!("image --severity CRITICAL --exit-code 1 --scanners vuln {IMAGE}:0.0.1"),
+        ]
+    );
+    assert_notified(&repo, "0.0.1", "success", &["analyze: success", "build: success", "deploy: success"]);
     assert_no_token_left(&run);
     assert_released(&repo, &sha);
     assert_eq!(repo.origin_head("main"), sha, "push mode commits nothing");
@@ -299,8 +406,53 @@ fn push_mode_deploys_with_helm_upgrade_through_the_deploy_identity() {
     assert!(logins[0].contains("client-id=00000000-0000-0000-0000-00000000c11e"), "push identity: {logins:?}");
     assert!(logins[1].contains("client-id=00000000-0000-0000-0000-0000000de910"), "deploy identity: {logins:?}");
 
+    // A CRITICAL finding in the next release's image: the build fails before the push, nothing
+    // is tagged or deployed, and the e-mail still goes out, saying so.
+    repo.push_branch("main", "main", "next release", |_| {});
+    repo.runner.clear_calls();
+    repo.runner.add_critical_finding(&format!("{IMAGE}:0.0.2"));
+    let (failed, _) = repo.push_run("push, CRITICAL finding");
+    let results: Vec<(&str, &str)> = failed.jobs.iter().map(|(n, j)| (n.as_str(), j.result.as_str())).collect();
+    assert_eq!(
+        results,
+        [
+            ("analyze", "success"),
+            ("build", "failure"),
+            ("tag", "skipped"),
+            ("deploy", "skipped"),
+            ("notify", "success")
+        ]
+    );
+    let scan = step_log(failed.job("build"), "Scan the image (Trivy, fails on CRITICAL)");
+    assert!(scan.contains("CRITICAL: 1"), "{scan}");
+    assert_eq!(calls_of(&repo.runner, "docker"), Vec::<String>::new(), "a failed scan pushes nothing");
+    assert!(calls_of(&repo.runner, "helm").is_empty());
+    let tags = git(&repo.runner.origin, &["tag", "--list"]);
+    assert_eq!(tags, "v0.0.1", "no tag for a release that failed its scan");
+    assert_notified(&repo, "0.0.2", "failure", &["build: failure", "tag: skipped", "deploy: skipped"]);
+
     let untouched = repo.pull_request("untouched", "untouched", |_| {});
     assert_all_passed(&untouched, &["generated", "terraform-fmt", "chart-lint"]);
+}
+
+/// The notify job sent one e-mail to both recipients through the SMTP server of the secrets,
+/// the credentials on curl's stdin only, with `outcome` and the job results in it.
+#[track_caller]
+fn assert_notified(repo: &Repo, version: &str, outcome: &str, results: &[&str]) {
+    let curl = calls_of(&repo.runner, "curl");
+    assert_eq!(curl.len(), 1, "{curl:?}");
+    assert!(
+        curl[0].contains("--url smtp://secret-SMTP_SERVER --mail-from secret-SMTP_FROM --mail-rcpt ops@contoso.com --mail-rcpt dev@contoso.com"),
+        "{curl:?}"
+    );
+    assert!(!curl[0].contains("SMTP_PASSWORD"), "the password is not on curl's command line: {curl:?}");
+    assert_eq!(calls_of(&repo.runner, "curl-stdin"), ["user = \"secret-SMTP_USERNAME:secret-SMTP_PASSWORD\""]);
+    let mail = repo.runner.last_mail().expect("a message was sent");
+    let subject = format!("Subject: [contoso/stackgen-demo] hello {version}: {outcome}\r\n");
+    assert!(mail.contains(&subject), "{mail}");
+    for result in results {
+        assert!(mail.contains(&format!("{result}\r\n")), "{result} not in\n{mail}");
+    }
 }
 
 #[test]

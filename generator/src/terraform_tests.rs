@@ -38,6 +38,10 @@ pub fn render(modules: &[(String, RenderedModule)]) -> Option<String> {
         "mock_provider \"azurerm\" {{\n  mock_data \"azurerm_client_config\" {{\n    defaults = {{\n      subscription_id = \"{SUBSCRIPTION}\"\n      tenant_id       = \"{TENANT}\"\n      object_id       = \"{PUSH_PRINCIPAL}\"\n    }}\n  }}\n\n  mock_resource \"azurerm_container_registry\" {{\n    defaults = {{\n      id           = \"{registry_id}\"\n      login_server = \"{}.azurecr.io\"\n    }}\n  }}\n}}\n",
         registry.trim_matches('"')
     );
+    // Releases are planned, never installed: no cluster is needed.
+    if find("cert_manager").is_some() {
+        out.push_str("mock_provider \"helm\" {}\n\n");
+    }
     let _ = writeln!(
         out,
         "mock_provider \"azuread\" {{\n  mock_data \"azuread_client_config\" {{\n    defaults = {{\n      object_id = \"{PUSH_PRINCIPAL}\"\n    }}\n  }}\n\n  mock_resource \"azuread_service_principal\" {{\n    defaults = {{\n      object_id = \"{PUSH_PRINCIPAL}\"\n    }}\n  }}\n}}\n"
@@ -111,6 +115,10 @@ pub fn render(modules: &[(String, RenderedModule)]) -> Option<String> {
         ));
     }
 
+    if let Some(cert_manager) = find("cert_manager") {
+        out.push_str(&cert_manager_run(cert_manager, &group)?);
+    }
+
     // Validations bite: a registry name Azure refuses never reaches a plan.
     let mut bad = acr_vars.clone();
     for (name, value) in &mut bad {
@@ -125,6 +133,68 @@ pub fn render(modules: &[(String, RenderedModule)]) -> Option<String> {
     out.push_str(&variables_block(&bad));
     out.push_str("\n  expect_failures = [var.name]\n}\n");
     Some(out)
+}
+
+/// cert-manager's DNS-01 identity: `DNS Zone Contributor` on exactly the stack's zone, held by
+/// the identity cert-manager's service account (and nothing else) is federated with.
+fn cert_manager_run(module: &RenderedModule, group: &str) -> Option<String> {
+    let zone = literal(module, "dns_zone_name")?;
+    let zone_id = format!(
+        "\"/subscriptions/{SUBSCRIPTION}/resourceGroups/{}/providers/Microsoft.Network/dnsZones/{}\"",
+        group.trim_matches('"'),
+        zone.trim_matches('"')
+    );
+    let namespace = literal(module, "namespace")?;
+    let service_account =
+        module.variables.iter().find(|v| v.name == "service_account_name").and_then(|v| match &v.default {
+            Some(Expression::String(name)) => Some(name.clone()),
+            _ => None,
+        })?;
+    let subject = format!("\"system:serviceaccount:{}:{service_account}\"", namespace.trim_matches('"'));
+    let vars = variables(
+        module,
+        &[
+            ("identity_name", "\"stack-cert-manager\"".to_owned()),
+            (
+                "oidc_issuer_url",
+                format!("\"https://westeurope.oic.prod-aks.azure.com/{TENANT}/0c5f1c8e-7a3d-4b2e-9f61-2d8e4a7b3c19/\""),
+            ),
+            ("dns_zone_id", zone_id),
+        ],
+    );
+    let subject_assert = format!("azurerm_federated_identity_credential.this.subject == {subject}");
+    Some(run(
+        "cert_manager",
+        "cert_manager",
+        &vars,
+        &[
+            (
+                "azurerm_role_assignment.dns.role_definition_name == \"DNS Zone Contributor\"",
+                "cert-manager's identity must hold DNS Zone Contributor.",
+            ),
+            (
+                "azurerm_role_assignment.dns.scope == var.dns_zone_id",
+                "DNS Zone Contributor must be scoped to exactly the stack's zone.",
+            ),
+            (
+                "azurerm_role_assignment.dns.principal_id == azurerm_user_assigned_identity.this.principal_id",
+                "DNS Zone Contributor must be held by cert-manager's own identity.",
+            ),
+            (
+                "azurerm_federated_identity_credential.this.parent_id == azurerm_user_assigned_identity.this.id",
+                "The federated credential must belong to cert-manager's identity.",
+            ),
+            (subject_assert.as_str(), "The federated credential must trust only cert-manager's service account."),
+            (
+                "azurerm_federated_identity_credential.this.issuer == var.oidc_issuer_url",
+                "The federated credential must trust the cluster's OIDC issuer.",
+            ),
+            (
+                "azurerm_federated_identity_credential.this.audience == tolist([\"api://AzureADTokenExchange\"])",
+                "The federated credential's audience must be api://AzureADTokenExchange.",
+            ),
+        ],
+    ))
 }
 
 fn literal(module: &RenderedModule, input: &str) -> Option<String> {

@@ -222,6 +222,8 @@ fn pinned_shas_are_the_looked_up_ones() {
         ("hashicorp/setup-terraform", "dfe3c3f87815947d99a8997f908cb6525fc44e9e", "v4.0.1"),
         ("docker/setup-buildx-action", "37fe631027851001ddb9b187196cc803df7f5f0e", "v4.3.0"),
         ("docker/build-push-action", "53b7df96c91f9c12dcc8a07bcb9ccacbed38856a", "v7.3.0"),
+        ("actions/cache/restore", "27d5ce7f107fe9357f9df03efb73ab90386fccae", "v5.0.5"),
+        ("actions/cache/save", "27d5ce7f107fe9357f9df03efb73ab90386fccae", "v5.0.5"),
     ];
     let actual: Vec<(&str, &str, &str)> = actions::ALL.iter().map(|a| (a.repo, a.sha, a.version)).collect();
     assert_eq!(actual, expected);

@@ -21,7 +21,7 @@ use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
 use serde::de::{self, MapAccess, Visitor};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-use crate::common::{placement_attributes, placement_inputs, placement_variables};
+use crate::common::{placement, placement_attributes};
 use crate::diagnostics::{Diagnostics, FieldPath};
 use crate::hcl_util::{call, object, string, strings, template, traversal, var};
 use crate::helm_release::RepositoryChart;
@@ -397,20 +397,27 @@ impl Module for CertManagerModule<'_> {
             .add_attribute(("depends_on", Expression::Array(vec![traversal("helm_release", ["cert_manager"])])))
             .build();
 
-        let mut variables = placement_variables();
-        variables.extend([
-            Variable::required("identity_name", "string", "Name of cert-manager's DNS-01 identity."),
+        let mut inputs = vec![
+            Variable::required("identity_name", "string", "Name of cert-manager's DNS-01 identity.")
+                .passed(template("${local.name}-cert-manager")),
+        ];
+        inputs.extend(placement(stack)?);
+        inputs.extend([
             Variable::required(
                 "oidc_issuer_url",
                 "string",
                 "The cluster's OIDC issuer, trusted for cert-manager's token.",
-            ),
-            Variable::required("dns_zone_id", "string", "Resource ID of the zone cert-manager may write records in."),
-            Variable::required("dns_zone_name", "string", "Name of that zone."),
-            Variable::required("acme_email", "string", "Contact e-mail of the Let's Encrypt account.").validate(
-                crate::hcl_util::matches_regex(r"^[^@\s]+@[^@\s]+\.[^@\s]+$", var("acme_email")),
-                "The ACME e-mail must be an e-mail address.",
-            ),
+            )
+            .passed(stack.output("aks", "oidc_issuer_url")?),
+            Variable::required("dns_zone_id", "string", "Resource ID of the zone cert-manager may write records in.")
+                .passed(stack.output("dns", "zone_id")?),
+            Variable::required("dns_zone_name", "string", "Name of that zone.").passed(string(self.zone_name)),
+            Variable::required("acme_email", "string", "Contact e-mail of the Let's Encrypt account.")
+                .validate(
+                    crate::hcl_util::matches_regex(r"^[^@\s]+@[^@\s]+\.[^@\s]+$", var("acme_email")),
+                    "The ACME e-mail must be an e-mail address.",
+                )
+                .passed(string(self.spec.acme_email.clone().unwrap_or_default())),
             Variable::optional(
                 "acme_server",
                 "string",
@@ -423,13 +430,15 @@ impl Module for CertManagerModule<'_> {
                     [strings([AcmeIssuer::Production.server(), AcmeIssuer::Staging.server()]), var("acme_server")],
                 ),
                 "The ACME server must be Let's Encrypt production or staging.",
-            ),
+            )
+            .passed_default(),
             Variable::optional(
                 "cluster_issuer_name",
                 "string",
                 "Name of the ClusterIssuer the app's Ingress asks for certificates.",
                 string(self.spec.issuer.cluster_issuer_name()),
-            ),
+            )
+            .passed_default(),
             Variable::optional(
                 "chart_version",
                 "string",
@@ -439,37 +448,27 @@ impl Module for CertManagerModule<'_> {
             .validate(
                 crate::hcl_util::matches_regex(r"^v[0-9]+\.[0-9]+\.[0-9]+$", var("chart_version")),
                 "The chart version must be pinned as vMAJOR.MINOR.PATCH.",
-            ),
+            )
+            .passed_default(),
             Variable::optional(
                 "namespace",
                 "string",
                 "Namespace of cert-manager.",
                 string(self.spec.cert_manager.namespace.clone()),
-            ),
+            )
+            .passed_default(),
+            // Not passed: the chart's own name, documented where the federated credential uses it.
             Variable::optional(
                 "service_account_name",
                 "string",
                 "cert-manager controller's service account: the federated credential's subject.",
                 string("cert-manager"),
-            ),
-        ]);
-
-        let mut inputs = vec![("identity_name".to_owned(), template("${local.name}-cert-manager"))];
-        inputs.extend(placement_inputs(stack)?);
-        inputs.extend([
-            ("oidc_issuer_url".to_owned(), stack.output("aks", "oidc_issuer_url")?),
-            ("dns_zone_id".to_owned(), stack.output("dns", "zone_id")?),
-            ("dns_zone_name".to_owned(), string(self.zone_name)),
-            ("acme_email".to_owned(), string(self.spec.acme_email.clone().unwrap_or_default())),
-            ("acme_server".to_owned(), string(self.spec.issuer.server())),
-            ("cluster_issuer_name".to_owned(), string(self.spec.issuer.cluster_issuer_name())),
-            ("chart_version".to_owned(), string(self.spec.cert_manager.chart_version.clone())),
-            ("namespace".to_owned(), string(self.spec.cert_manager.namespace.clone())),
+            )
+            .into_input(),
         ]);
 
         Ok(RenderedModule {
             providers: vec![ProviderRequirement::azurerm(), ProviderRequirement::helm()],
-            variables,
             main: Body::builder()
                 .add_block(identity)
                 .add_block(credential)
@@ -499,9 +498,9 @@ impl Module for CertManagerModule<'_> {
                     "Namespace of cert-manager.",
                 ),
             ],
-            inputs,
             ..RenderedModule::default()
-        })
+        }
+        .with_inputs(inputs))
     }
 }
 

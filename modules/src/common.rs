@@ -13,31 +13,6 @@ pub fn time_provider() -> ProviderRequirement {
 /// The module every Azure module depends on for its resource group.
 pub const RESOURCE_GROUP_MODULE: &str = "resource_group";
 
-/// `location`, `resource_group_name` and `tags` as the root passes them: from the resource group
-/// module's outputs (so Terraform orders creation) and the root's `local.tags`.
-pub fn placement_inputs(stack: &StackContext) -> Result<Vec<(String, Expression)>, RenderError> {
-    Ok(vec![
-        ("location".to_owned(), stack.output(RESOURCE_GROUP_MODULE, "location")?),
-        ("resource_group_name".to_owned(), stack.output(RESOURCE_GROUP_MODULE, "name")?),
-        ("tags".to_owned(), local("tags")),
-    ])
-}
-
-/// The variables matching [`placement_inputs`].
-pub fn placement_variables() -> Vec<Variable> {
-    vec![
-        Variable::required("location", "string", "Azure region of the resources."),
-        Variable::required("resource_group_name", "string", "Resource group of the resources."),
-        Variable::optional(
-            "tags",
-            "map(string)",
-            "Tags set on every taggable resource.",
-            Expression::Object(hcl::Object::new()),
-        )
-        .non_nullable(),
-    ]
-}
-
 /// `name = var.<name>` style pairs for the common placement arguments of a resource.
 pub fn placement_attributes() -> Vec<(&'static str, Expression)> {
     vec![("location", var("location")), ("resource_group_name", var("resource_group_name"))]
@@ -56,6 +31,18 @@ pub fn required_string(name: &str, description: &str) -> Variable {
 /// passes (the resource group module's outputs, so Terraform orders creation, and `local.tags`).
 /// Resources read them as [`placement_attributes`] and `var.tags`.
 pub fn placement(stack: &StackContext) -> Result<Vec<Input>, RenderError> {
-    let values = placement_inputs(stack)?;
-    Ok(placement_variables().into_iter().zip(values).map(|(variable, (_, value))| variable.passed(value)).collect())
+    Ok(vec![
+        Variable::required("location", "string", "Azure region of the resources.")
+            .passed(stack.output(RESOURCE_GROUP_MODULE, "location")?),
+        Variable::required("resource_group_name", "string", "Resource group of the resources.")
+            .passed(stack.output(RESOURCE_GROUP_MODULE, "name")?),
+        Variable::optional(
+            "tags",
+            "map(string)",
+            "Tags set on every taggable resource.",
+            Expression::Object(hcl::Object::new()),
+        )
+        .non_nullable()
+        .passed(local("tags")),
+    ])
 }

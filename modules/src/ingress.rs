@@ -8,12 +8,12 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::cert_manager::TlsSettings;
-use crate::common::{placement_inputs, placement_variables};
+use crate::common::placement;
 use crate::diagnostics::{Diagnostics, FieldPath};
 use crate::hcl_util::{object, string, template, traversal, var};
 use crate::helm_release::RepositoryChart;
 use crate::module::{
-    BlockComment, Module, Output, ProviderRequirement, RenderError, RenderedModule, StackContext, Variable,
+    BlockComment, Input, Module, Output, ProviderRequirement, RenderError, RenderedModule, StackContext, Variable,
 };
 use crate::rules::{self, Range, Rule};
 
@@ -210,36 +210,31 @@ impl Module for IngressModule<'_> {
             IngressBackend::Gateway => crate::envoy_gateway::release(static_ip_ready()),
         };
 
-        let mut variables = placement_variables();
-        variables.extend(static_ip_variables());
-        variables.extend([
+        let mut inputs = placement(stack)?;
+        inputs.extend(static_ip(stack)?);
+        inputs.extend([
             Variable::optional(
                 "chart_version",
                 "string",
                 "Pinned chart version of the controller.",
                 string(self.spec.chart_version()),
             )
-            .rule(&self.spec.backend.chart_version_rule(), "chart version"),
+            .rule(&self.spec.backend.chart_version_rule(), "chart version")
+            .passed_default(),
             Variable::optional(
                 "ingress_class_name",
                 "string",
                 "Ingress class the controller serves.",
                 string(self.spec.class_name()),
             )
-            .rule(&rules::KUBERNETES_NAME, "ingress class name"),
+            .rule(&rules::KUBERNETES_NAME, "ingress class name")
+            .passed_default(),
             Variable::optional("namespace", "string", "Namespace of the controller.", string(self.spec.namespace()))
-                .rule(&rules::KUBERNETES_NAME, "namespace"),
+                .rule(&rules::KUBERNETES_NAME, "namespace")
+                .passed_default(),
             Variable::optional("replicas", "number", "Controller replicas.", Expression::from(self.spec.replicas))
-                .range(REPLICAS, "replicas"),
-        ]);
-
-        let mut inputs = placement_inputs(stack)?;
-        inputs.extend(static_ip_inputs(stack)?);
-        inputs.extend([
-            ("chart_version".to_owned(), string(self.spec.chart_version())),
-            ("ingress_class_name".to_owned(), string(self.spec.class_name())),
-            ("namespace".to_owned(), string(self.spec.namespace())),
-            ("replicas".to_owned(), Expression::from(self.spec.replicas)),
+                .range(REPLICAS, "replicas")
+                .passed_default(),
         ]);
 
         let mut outputs = vec![
@@ -265,16 +260,15 @@ impl Module for IngressModule<'_> {
                 ProviderRequirement::helm(),
                 crate::common::time_provider(),
             ],
-            variables,
             main: Body::builder().add_blocks(static_ip_blocks()).add_block(release).build(),
             outputs,
-            inputs,
             warnings: match self.spec.backend {
                 IngressBackend::Nginx => vec![NGINX_RETIRED_WARNING.to_owned()],
                 IngressBackend::Traefik | IngressBackend::Gateway => Vec::new(),
             },
             ..RenderedModule::default()
-        })
+        }
+        .with_inputs(inputs))
     }
 }
 
@@ -395,27 +389,22 @@ pub fn static_ip_comments() -> Vec<BlockComment> {
     ]
 }
 
-/// The variables of the static-IP blocks (besides the placement variables).
-pub fn static_ip_variables() -> Vec<Variable> {
-    vec![
+/// The inputs of the static-IP blocks (besides placement), each declared once: the IP's own
+/// resource group and name, and the cluster identity allowed to attach it.
+pub fn static_ip(stack: &StackContext) -> Result<Vec<Input>, RenderError> {
+    Ok(vec![
         Variable::required("ip_resource_group_name", "string", "Resource group holding only the ingress IP.")
-            .rule(&rules::RESOURCE_GROUP_NAME, "IP resource group name"),
-        Variable::required("public_ip_name", "string", "Name of the ingress controller's static public IP."),
+            .rule(&rules::RESOURCE_GROUP_NAME, "IP resource group name")
+            .passed(template("rg-${local.name}-ingress")),
+        Variable::required("public_ip_name", "string", "Name of the ingress controller's static public IP.")
+            .passed(template("${local.name}-ingress")),
         Variable::required(
             "cluster_identity_principal_id",
             "string",
             "Principal ID of the cluster identity, allowed to attach the IP.",
         )
-        .rule(&rules::UUID, "cluster identity principal ID"),
-    ]
-}
-
-/// What the root passes to the static-IP variables.
-pub fn static_ip_inputs(stack: &StackContext) -> Result<Vec<(String, Expression)>, RenderError> {
-    Ok(vec![
-        ("ip_resource_group_name".to_owned(), template("rg-${local.name}-ingress")),
-        ("public_ip_name".to_owned(), template("${local.name}-ingress")),
-        ("cluster_identity_principal_id".to_owned(), stack.output("aks", "identity_principal_id")?),
+        .rule(&rules::UUID, "cluster identity principal ID")
+        .passed(stack.output("aks", "identity_principal_id")?),
     ])
 }
 

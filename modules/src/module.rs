@@ -224,6 +224,11 @@ impl Variable {
         Input { variable: self, value: Some(value.into()) }
     }
 
+    /// A variable the root passes nothing: it keeps its default.
+    pub fn into_input(self) -> Input {
+        Input { variable: self, value: None }
+    }
+
     /// An optional variable the root passes its own default, so the child module documents the
     /// value this stack uses and the root states it: the value is written once, here. A required
     /// variable has no default and is passed nothing.

@@ -4,10 +4,16 @@
 //! env the workflow, the job and the step set, `${{ … }}` evaluated from the contexts a real run
 //! would have. `actions/checkout` is emulated by a fresh clone of the local bare `origin` (with
 //! the token written into `.git/config` exactly when the step does not say
-//! `persist-credentials: false`, as the action does). Other actions are recorded with their
-//! evaluated inputs. Cloud-only tools (`az`, `docker`, `kubelogin`, `gh`, `helm` against a
-//! cluster, `rustup`, `cargo install`) are stub executables on `PATH` that record their arguments;
-//! `helm lint` / `helm template` run on Helm's Go SDK, every other `cargo` command is the real one.
+//! `persist-credentials: false`, as the action does); a pull request's run is for GitHub's merge
+//! ref, which the runner creates on origin by merging the head into the base (a conflict means
+//! no run, as on GitHub). `actions/cache/restore` and `save` keep entries per ref scope (a pull
+//! request also reads its base branch's); `trivy-action` runs a `trivy` stub with the flags the
+//! action passes; the build action's `load: true` fills an image store that `docker push` and the
+//! image scan check. Other actions are recorded with their evaluated inputs. Cloud-only tools
+//! (`az`, `docker`, `kubelogin`, `gh`, `helm` against a cluster, `rustup`, `cargo install`,
+//! `trivy`, `curl`'s SMTP) are stub executables on `PATH` that record their arguments; `helm
+//! lint` / `helm template` run on Helm's Go SDK, every other `cargo` command is the real one.
+//! Step conditions: the status functions and `&&` of `==` / `!=` comparisons with literals.
 #![allow(dead_code)]
 
 use std::collections::BTreeMap;
@@ -25,8 +31,10 @@ pub const FAKE_TOKEN: &str = "ghs_harnessFakeToken0123456789abcdefABCDEF";
 pub enum Event {
     /// A push of `sha` to `branch`.
     Push { branch: String, sha: String },
-    /// A pull request from `head_branch` (at `head_sha`) into a branch at `base_sha`.
-    PullRequest { head_branch: String, head_sha: String, base_sha: String },
+    /// Pull request `number` from `head_branch` (at `head_sha`) into `base_branch` (at
+    /// `base_sha`). As on GitHub, the run is for the merge of the two (`refs/pull/N/merge`,
+    /// which the runner creates on origin), not for the head alone.
+    PullRequest { number: u32, head_branch: String, head_sha: String, base_branch: String, base_sha: String },
 }
 
 /// One step's outcome.
@@ -72,8 +80,11 @@ impl JobResult {
 /// A whole run: job name → outcome, in file order.
 #[derive(Debug, Clone)]
 pub struct WorkflowRun {
-    /// Jobs in file order.
+    /// Jobs in file order; none when the pull request does not merge (GitHub then creates no
+    /// merge ref and starts no `pull_request` run: the PR shows the conflict instead).
     pub jobs: Vec<(String, JobResult)>,
+    /// For a pull request: the merge commit the run checked out, or `None` with the conflict.
+    pub merge: Option<Result<String, String>>,
     /// Wall time of the whole workflow.
     pub elapsed: Duration,
 }
@@ -83,6 +94,11 @@ impl WorkflowRun {
     #[track_caller]
     pub fn job(&self, name: &str) -> &JobResult {
         self.jobs.iter().find(|(n, _)| n == name).map(|(_, j)| j).unwrap_or_else(|| panic!("no job {name}"))
+    }
+
+    /// True when every job ran and passed (false for a pull request that does not merge).
+    pub fn passed(&self) -> bool {
+        !self.jobs.is_empty() && self.jobs.iter().all(|(_, j)| j.passed())
     }
 
     /// Every job's logs, for failure messages.
@@ -99,7 +115,7 @@ pub struct Runner {
     pub scratch: PathBuf,
     /// Directory of stub executables (first on PATH).
     pub stubs: PathBuf,
-    /// Where the `cargo install` stub puts `stackgen` (second on PATH).
+    /// Where the `cargo install` stub puts `stackgen` without `--root` (second on PATH).
     pub installed: PathBuf,
     /// The log the stubs append to: one line per call, `tool<TAB>arg<TAB>arg…`.
     pub calls: PathBuf,
@@ -109,6 +125,9 @@ pub struct Runner {
     pub vars: BTreeMap<String, String>,
     /// Extra environment for every step (CARGO_TARGET_DIR and the like).
     pub env: BTreeMap<String, String>,
+    /// The GitHub Actions cache (`actions/cache/restore`, `actions/cache/save`): one folder per
+    /// scope (the ref a run is for) and key, which outlives runs as GitHub's does.
+    pub cache: PathBuf,
     runs: std::cell::Cell<u32>,
 }
 
@@ -144,9 +163,68 @@ impl Runner {
             std::fs::write(&path, format!("{record}{body}\n")).expect("stub");
             make_executable(&path);
         };
-        for name in ["az", "kubelogin", "gh", "docker", "rustup", "kubectl"] {
+        for name in ["az", "kubelogin", "gh", "rustup", "kubectl"] {
             stub(name, "exit 0");
         }
+        // The runner's image store: the build action with `load: true` adds its tags; `docker
+        // push` and Trivy's image scan fail for an image that was never built.
+        let images = scratch.join("docker-images");
+        std::fs::write(&images, "").expect("image store");
+        let critical = scratch.join("trivy-critical");
+        std::fs::write(&critical, "").expect("findings");
+        let q = |p: &Path| sh_quote(&p.to_string_lossy());
+        stub(
+            "docker",
+            &format!(
+                "if [ \"${{1:-}}\" = push ] && ! grep -qxF -- \"${{2:-}}\" {images}; then\n  echo \"An image does not exist locally with the tag: ${{2:-}}\" >&2\n  exit 1\nfi\nexit 0",
+                images = q(&images)
+            ),
+        );
+        // Trivy as trivy-action runs it: `trivy <scan-type> [flags] <target>`. A target listed in
+        // `trivy-critical` has a CRITICAL finding: the exit code is then `--exit-code`'s.
+        stub(
+            "trivy",
+            &format!(
+                r#"kind="$1"; shift
+exit_code=0 severity=UNKNOWN,LOW,MEDIUM,HIGH,CRITICAL target=
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --exit-code) exit_code="$2"; shift 2 ;;
+    --severity) severity="$2"; shift 2 ;;
+    --*) shift 2 ;;
+    *) target="$1"; shift ;;
+  esac
+done
+if [ "$kind" = image ] && ! grep -qxF -- "$target" {images}; then
+  echo "unable to find the specified image "$target"" >&2
+  exit 1
+fi
+if grep -qxF -- "$target" {critical} && [[ ",$severity," == *,CRITICAL,* ]]; then
+  echo "$target: 1 vulnerability (CRITICAL: 1)"
+  exit "$exit_code"
+fi
+echo "$target: 0 vulnerabilities"
+exit 0"#,
+                images = q(&images),
+                critical = q(&critical)
+            ),
+        );
+        // curl's SMTP client: records its arguments (the recording line above) and what it reads
+        // from stdin (the credentials, `--config -`), and keeps the message it would send.
+        stub(
+            "curl",
+            &format!(
+                r#"config="$(cat)"
+printf 'curl-stdin	%s
+' "$config" >> {calls}
+for ((i = 1; i <= $#; i++)); do
+  if [ "${{!i}}" = --upload-file ]; then j=$((i + 1)); cp "${{!j}}" {mail}; fi
+done
+exit 0"#,
+                calls = q(&calls),
+                mail = q(&scratch.join("last-mail.txt"))
+            ),
+        );
         stub(
             "helm",
             &format!("exec {} {} \"$@\"", sh_quote(&python.to_string_lossy()), sh_quote(&helm_py.to_string_lossy())),
@@ -157,9 +235,9 @@ impl Runner {
         stub(
             "cargo",
             &format!(
-                "args=(\"$@\")\n[ \"${{args[0]:-}}\" = +stable ] && args=(\"${{args[@]:1}}\")\nif [ \"${{args[0]:-}}\" = install ]; then\n  cp {} {}/stackgen\n  exit 0\nfi\nexec {} \"${{args[@]}}\"",
-                sh_quote(&stackgen.to_string_lossy()),
+                "args=(\"$@\")\n[ \"${{args[0]:-}}\" = +stable ] && args=(\"${{args[@]:1}}\")\nif [ \"${{args[0]:-}}\" = install ]; then\n  bin={}\n  for ((i = 0; i < ${{#args[@]}}; i++)); do [ \"${{args[i]}}\" = --root ] && bin=\"${{args[i + 1]}}/bin\"; done\n  mkdir -p \"$bin\" && cp {} \"$bin/stackgen\"\n  exit 0\nfi\nexec {} \"${{args[@]}}\"",
                 sh_quote(&installed.to_string_lossy()),
+                sh_quote(&stackgen.to_string_lossy()),
                 sh_quote(&real_cargo.to_string_lossy())
             ),
         );
@@ -172,6 +250,7 @@ impl Runner {
             repository: repository.to_owned(),
             vars: BTreeMap::new(),
             env: BTreeMap::new(),
+            cache: scratch.join("actions-cache"),
             runs: std::cell::Cell::new(0),
         }
     }
@@ -194,6 +273,14 @@ impl Runner {
     /// workflows keep topological), honouring `needs` and `if: always()`.
     pub fn run(&self, text: &str, event: &Event) -> WorkflowRun {
         let started = Instant::now();
+        let merge = match event {
+            Event::PullRequest { .. } => Some(self.merge_ref(event)),
+            Event::Push { .. } => None,
+        };
+        if let Some(Err(_)) = &merge {
+            return WorkflowRun { jobs: Vec::new(), merge, elapsed: started.elapsed() };
+        }
+        let merge_sha = merge.as_ref().and_then(|m| m.as_ref().ok()).cloned();
         let workflow: Value = serde_yaml::from_str(text).expect("workflow YAML");
         let mut results: Vec<(String, JobResult)> = Vec::new();
         let workflow_env = string_map(&workflow["env"]);
@@ -209,7 +296,7 @@ impl Runner {
                 assert_eq!(condition, "always()", "the runner only knows `if: always()` on jobs");
             }
             let result = if needs_ok || always {
-                self.run_job(&name, job, &workflow_env, event, &results)
+                self.run_job(&name, job, &workflow_env, event, merge_sha.as_deref(), &results)
             } else {
                 JobResult {
                     result: "skipped".to_owned(),
@@ -222,7 +309,48 @@ impl Runner {
             };
             results.push((name, result));
         }
-        WorkflowRun { jobs: results, elapsed: started.elapsed() }
+        WorkflowRun { jobs: results, merge, elapsed: started.elapsed() }
+    }
+
+    /// What GitHub does before a `pull_request` run: merges the head into the base in a scratch
+    /// clone and publishes the result as `refs/pull/N/merge` on origin. `Err` with git's output
+    /// when they conflict.
+    fn merge_ref(&self, event: &Event) -> Result<String, String> {
+        let Event::PullRequest { number, head_sha, base_sha, .. } = event else { unreachable!("a pull request") };
+        let dir = self.scratch.join(format!("merge-{number}"));
+        let _ = std::fs::remove_dir_all(&dir);
+        let git = |args: &[&str], cwd: &Path| {
+            Command::new("git")
+                .args(args)
+                .current_dir(cwd)
+                .env("GIT_CONFIG_NOSYSTEM", "1")
+                .env("GIT_AUTHOR_NAME", "GitHub")
+                .env("GIT_AUTHOR_EMAIL", "noreply@github.com")
+                .env("GIT_COMMITTER_NAME", "GitHub")
+                .env("GIT_COMMITTER_EMAIL", "noreply@github.com")
+                .output()
+                .expect("git runs")
+        };
+        let clone = git(
+            &["clone", "--quiet", "--no-checkout", &self.origin.to_string_lossy(), &dir.to_string_lossy()],
+            &self.scratch,
+        );
+        assert!(clone.status.success(), "{}", String::from_utf8_lossy(&clone.stderr));
+        let checkout = git(&["checkout", "--quiet", "--detach", base_sha], &dir);
+        assert!(checkout.status.success(), "{}", String::from_utf8_lossy(&checkout.stderr));
+        let message = format!("Merge {head_sha} into {base_sha}");
+        let merged = git(&["merge", "--no-ff", "--no-edit", "-m", &message, head_sha], &dir);
+        if !merged.status.success() {
+            return Err(format!(
+                "{}{}",
+                String::from_utf8_lossy(&merged.stdout),
+                String::from_utf8_lossy(&merged.stderr)
+            ));
+        }
+        let sha = String::from_utf8_lossy(&git(&["rev-parse", "HEAD"], &dir).stdout).trim().to_owned();
+        let push = git(&["push", "--quiet", "--force", "origin", &format!("HEAD:refs/pull/{number}/merge")], &dir);
+        assert!(push.status.success(), "{}", String::from_utf8_lossy(&push.stderr));
+        Ok(sha)
     }
 
     fn run_job(
@@ -231,6 +359,7 @@ impl Runner {
         job: &Value,
         workflow_env: &BTreeMap<String, String>,
         event: &Event,
+        merge_sha: Option<&str>,
         earlier: &[(String, JobResult)],
     ) -> JobResult {
         let started = Instant::now();
@@ -244,7 +373,7 @@ impl Runner {
         let summary_file = job_dir.join("summary.md");
         std::fs::write(&summary_file, "").expect("summary");
 
-        let mut ctx = Context { runner: self, event, earlier, steps: BTreeMap::new(), env: BTreeMap::new() };
+        let mut ctx = Context { runner: self, event, merge_sha, earlier, steps: BTreeMap::new(), env: BTreeMap::new() };
         // Workflow env, then job env (evaluated in order, each seeing the ones before).
         for (k, v) in workflow_env {
             let value = ctx.eval(v);
@@ -259,11 +388,7 @@ impl Runner {
         let mut failed = false;
         for (i, step) in job["steps"].as_sequence().expect("steps").iter().enumerate() {
             let step_name = step["name"].as_str().unwrap_or("(unnamed)").to_owned();
-            let run_anyway = step["if"].as_str() == Some("always()");
-            if let Some(condition) = step["if"].as_str() {
-                assert_eq!(condition, "always()", "the runner only knows `if: always()` on steps");
-            }
-            if failed && !run_anyway {
+            if !ctx.condition(step["if"].as_str(), failed) {
                 continue;
             }
             let mut step_env = ctx.env.clone();
@@ -275,7 +400,7 @@ impl Runner {
             let (success, log, outputs) = if let Some(uses) = step["uses"].as_str() {
                 let inputs: BTreeMap<String, String> =
                     string_map(&step["with"]).into_iter().map(|(k, v)| (k, ctx.eval(&v))).collect();
-                self.uses(uses, &inputs, &workspace, event)
+                self.uses(uses, &inputs, &workspace, &ctx)
             } else {
                 let script = step["run"].as_str().expect("run or uses");
                 let output_file = job_dir.join(format!("output-{i}"));
@@ -312,6 +437,7 @@ impl Runner {
                     .env("GITHUB_STEP_SUMMARY", &summary_file)
                     .env("RUNNER_TEMP", &temp)
                     .env("GITHUB_SHA", ctx.sha())
+                    .env("GITHUB_REF", ctx.git_ref())
                     .env("GITHUB_REPOSITORY", &self.repository)
                     .env("GITHUB_SERVER_URL", "https://github.com")
                     .env("GITHUB_RUN_ID", "4242")
@@ -355,22 +481,37 @@ impl Runner {
         }
     }
 
-    /// An action step: checkout is emulated, everything else recorded.
+    /// An action step: checkout and the cache are emulated, everything else recorded.
     fn uses(
         &self,
         uses: &str,
         inputs: &BTreeMap<String, String>,
         workspace: &Path,
-        event: &Event,
+        ctx: &Context<'_>,
     ) -> (bool, String, BTreeMap<String, String>) {
+        let event = ctx.event;
         let (action, _sha) = uses.split_once('@').expect("pinned action");
         let mut line = vec!["uses".to_owned(), action.to_owned()];
         line.extend(inputs.iter().map(|(k, v)| format!("{k}={}", v.replace('\n', "\\n"))));
         let recorded = format!("{}\n", line.join("\t"));
         std::fs::write(&self.calls, format!("{}{recorded}", std::fs::read_to_string(&self.calls).unwrap_or_default()))
             .expect("record");
-        if action != "actions/checkout" {
-            return (true, format!("(recorded {action})"), BTreeMap::new());
+        match action {
+            "actions/checkout" => {}
+            "actions/cache/restore" | "actions/cache/save" => return self.cache_action(action, inputs, ctx),
+            "aquasecurity/trivy-action" => return self.trivy_action(inputs, workspace),
+            "docker/build-push-action" => {
+                if inputs.get("load").is_some_and(|l| l == "true") {
+                    let store = self.scratch.join("docker-images");
+                    let mut images = std::fs::read_to_string(&store).unwrap_or_default();
+                    for tag in inputs.get("tags").map(String::as_str).unwrap_or_default().lines() {
+                        images.push_str(&format!("{}\n", tag.trim()));
+                    }
+                    std::fs::write(&store, images).expect("image store");
+                }
+                return (true, format!("(recorded {action})"), BTreeMap::new());
+            }
+            _ => return (true, format!("(recorded {action})"), BTreeMap::new()),
         }
         let full = inputs.get("fetch-depth").is_some_and(|d| d == "0");
         let origin_url = format!("file://{}", self.origin.display());
@@ -379,10 +520,14 @@ impl Runner {
         if !full {
             clone.args(["--depth", "1", "--no-tags"]);
         }
-        let (reference, detach) = match (inputs.get("ref"), event) {
-            (Some(r), _) => (r.clone(), false),
-            (None, Event::Push { branch, .. }) => (branch.clone(), false),
-            (None, Event::PullRequest { head_branch, .. }) => (head_branch.clone(), true),
+        // Without `ref`, a pull request checks out its merge ref (detached), as actions/checkout
+        // does with GitHub's `refs/pull/N/merge`.
+        let (reference, merge) = match (inputs.get("ref"), event) {
+            (Some(r), _) => (r.clone(), None),
+            (None, Event::Push { branch, .. }) => (branch.clone(), None),
+            (None, Event::PullRequest { number, base_branch, .. }) => {
+                (base_branch.clone(), Some(format!("refs/pull/{number}/merge")))
+            }
         };
         clone.args(["--branch", &reference]).arg(&origin_url).arg(workspace);
         let out = clone.env("GIT_CONFIG_NOSYSTEM", "1").output().expect("git clone");
@@ -390,8 +535,27 @@ impl Runner {
         if !out.status.success() {
             return (false, log, BTreeMap::new());
         }
-        if detach {
-            let _ = Command::new("git").args(["checkout", "--quiet", "--detach"]).current_dir(workspace).status();
+        if let Some(merge) = merge {
+            let mut fetch = Command::new("git");
+            fetch.args(["fetch", "--quiet"]);
+            if !full {
+                fetch.args(["--depth", "1"]);
+            }
+            let fetched = fetch
+                .args(["origin", &format!("+{merge}:refs/remotes/pull/merge")])
+                .current_dir(workspace)
+                .env("GIT_CONFIG_NOSYSTEM", "1")
+                .output()
+                .expect("git fetch");
+            let checked_out = Command::new("git")
+                .args(["checkout", "--quiet", "--detach", "refs/remotes/pull/merge"])
+                .current_dir(workspace)
+                .status()
+                .expect("git checkout");
+            if !fetched.status.success() || !checked_out.success() {
+                log.push_str(&String::from_utf8_lossy(&fetched.stderr));
+                return (false, log, BTreeMap::new());
+            }
         }
         // What actions/checkout does unless told not to: the token stays in .git/config for every
         // later step of the job.
@@ -407,20 +571,147 @@ impl Runner {
     }
 }
 
+impl Runner {
+    /// Marks `target` (an image ref or a scanned folder) as having a CRITICAL finding.
+    pub fn add_critical_finding(&self, target: &str) {
+        let path = self.scratch.join("trivy-critical");
+        let text = std::fs::read_to_string(&path).unwrap_or_default();
+        std::fs::write(&path, format!("{text}{target}\n")).expect("findings");
+    }
+
+    /// The message the `curl` stub was last asked to send.
+    pub fn last_mail(&self) -> Option<String> {
+        std::fs::read_to_string(self.scratch.join("last-mail.txt")).ok()
+    }
+
+    /// trivy-action v0.35.0 maps its inputs to one `trivy` run: `scan-type` (default `image`),
+    /// the target (`image-ref`, else `scan-ref`), and `severity`, `exit-code`, `scanners` as
+    /// flags. The `trivy` stub stands in for the binary the action installs.
+    fn trivy_action(
+        &self,
+        inputs: &BTreeMap<String, String>,
+        workspace: &Path,
+    ) -> (bool, String, BTreeMap<String, String>) {
+        let kind = inputs.get("scan-type").cloned().unwrap_or_else(|| "image".to_owned());
+        let target = inputs.get(if kind == "image" { "image-ref" } else { "scan-ref" }).expect("a scan target");
+        let mut command = Command::new(self.stubs.join("trivy"));
+        command.arg(&kind);
+        for (input, flag) in [("severity", "--severity"), ("exit-code", "--exit-code"), ("scanners", "--scanners")] {
+            if let Some(value) = inputs.get(input) {
+                command.args([flag, value]);
+            }
+        }
+        let out = command.arg(target).current_dir(workspace).output().expect("trivy stub");
+        let log = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+        (out.status.success(), log, BTreeMap::new())
+    }
+
+    /// `actions/cache/restore` and `actions/cache/save` for one `path`: entries are scoped to the
+    /// ref the run is for, and a pull request also reads its base branch's, as GitHub's cache
+    /// does (so entries saved by pull requests are never shared between them).
+    fn cache_action(
+        &self,
+        action: &str,
+        inputs: &BTreeMap<String, String>,
+        ctx: &Context<'_>,
+    ) -> (bool, String, BTreeMap<String, String>) {
+        let key = inputs.get("key").expect("cache key");
+        let path = inputs.get("path").expect("cache path");
+        let home = self.scratch.join("home");
+        let path = path.strip_prefix("~/").map_or_else(|| PathBuf::from(path), |rest| home.join(rest));
+        let entry = |scope: &str| self.cache.join(scope.replace('/', "_")).join(key);
+        let own = ctx.git_ref();
+        let copy = |from: &Path, to: &Path| {
+            std::fs::create_dir_all(to).expect("mkdir");
+            let status = Command::new("cp").arg("-a").arg(format!("{}/.", from.display())).arg(to).status();
+            assert!(status.is_ok_and(|s| s.success()), "cp {} {}", from.display(), to.display());
+        };
+        if action == "actions/cache/save" {
+            let target = entry(&own);
+            if target.exists() {
+                return (true, format!("Failed to save: cache entry {key} already exists (warning)"), BTreeMap::new());
+            }
+            if !path.exists() {
+                return (true, format!("Path does not exist: {} (warning)", path.display()), BTreeMap::new());
+            }
+            copy(&path, &target);
+            return (true, format!("Cache saved with key: {key} ({own})"), BTreeMap::new());
+        }
+        let mut scopes = vec![own];
+        if let Event::PullRequest { base_branch, .. } = ctx.event {
+            scopes.push(format!("refs/heads/{base_branch}"));
+        }
+        for scope in scopes {
+            let source = entry(&scope);
+            if source.exists() {
+                copy(&source, &path);
+                let outputs = BTreeMap::from([
+                    ("cache-hit".to_owned(), "true".to_owned()),
+                    ("cache-matched-key".to_owned(), key.clone()),
+                ]);
+                return (true, format!("Cache restored from key: {key} ({scope})"), outputs);
+            }
+        }
+        (true, format!("Cache not found for input keys: {key}"), BTreeMap::new())
+    }
+}
+
 struct Context<'a> {
     runner: &'a Runner,
     event: &'a Event,
+    merge_sha: Option<&'a str>,
     earlier: &'a [(String, JobResult)],
     steps: BTreeMap<String, BTreeMap<String, String>>,
     env: BTreeMap<String, String>,
 }
 
 impl Context<'_> {
+    /// `github.sha`: the pushed commit, or a pull request's merge commit.
     fn sha(&self) -> String {
         match self.event {
             Event::Push { sha, .. } => sha.clone(),
-            Event::PullRequest { head_sha, .. } => head_sha.clone(),
+            Event::PullRequest { .. } => self.merge_sha.expect("a pull request run has its merge").to_owned(),
         }
+    }
+
+    /// `github.ref`: the pushed branch, or a pull request's merge ref.
+    fn git_ref(&self) -> String {
+        match self.event {
+            Event::Push { branch, .. } => format!("refs/heads/{branch}"),
+            Event::PullRequest { number, .. } => format!("refs/pull/{number}/merge"),
+        }
+    }
+
+    /// Whether a step with `if: condition` runs after the job's steps so far (`failed` when one
+    /// failed). Knows the status functions and `&&` of `<expression> == / != '<literal>'`; any
+    /// other condition fails the test rather than being guessed.
+    #[track_caller]
+    fn condition(&self, condition: Option<&str>, failed: bool) -> bool {
+        let Some(condition) = condition else { return !failed };
+        let mut status = None;
+        let mut all = true;
+        for term in condition.split(" && ").map(str::trim) {
+            match term {
+                "always()" => status = Some(true),
+                "success()" => status = Some(!failed),
+                "failure()" => status = Some(failed),
+                _ => {
+                    let (expression, equal, literal) = if let Some((e, l)) = term.split_once(" != ") {
+                        (e, false, l)
+                    } else if let Some((e, l)) = term.split_once(" == ") {
+                        (e, true, l)
+                    } else {
+                        panic!("the runner does not know the condition `{condition}`")
+                    };
+                    let literal = literal
+                        .strip_prefix('\'')
+                        .and_then(|l| l.strip_suffix('\''))
+                        .unwrap_or_else(|| panic!("the runner only compares with '…' literals: `{condition}`"));
+                    all &= (self.value(expression.trim()) == literal) == equal;
+                }
+            }
+        }
+        status.unwrap_or(!failed) && all
     }
 
     fn event_name(&self) -> &'static str {
@@ -455,6 +746,14 @@ impl Context<'_> {
             ["github", "token"] => FAKE_TOKEN.to_owned(),
             ["github", "server_url"] => "https://github.com".to_owned(),
             ["github", "repository"] => self.runner.repository.clone(),
+            ["github", "ref"] => self.git_ref(),
+            ["github", "event_name"] => self.event_name().to_owned(),
+            ["runner", "os"] => "Linux".to_owned(),
+            ["runner", "arch"] => "X64".to_owned(),
+            ["github", "event", "pull_request", "number"] => match self.event {
+                Event::PullRequest { number, .. } => number.to_string(),
+                Event::Push { .. } => String::new(),
+            },
             ["github", "event", "pull_request", "base", "sha"] => match self.event {
                 Event::PullRequest { base_sha, .. } => base_sha.clone(),
                 Event::Push { .. } => String::new(),

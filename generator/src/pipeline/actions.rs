@@ -8,7 +8,7 @@
 /// A GitHub action pinned to a commit.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PinnedAction {
-    /// `owner/name`.
+    /// `owner/name`, or `owner/name/path` for an action in a subfolder of its repository.
     pub repo: &'static str,
     /// Full 40-hex commit SHA.
     pub sha: &'static str,
@@ -62,8 +62,18 @@ pub const BUILD_PUSH: PinnedAction = PinnedAction {
     version: "v7.3.0",
 };
 
+/// `actions/cache` v5.0.5, restore half: restores the pull-request gate's stackgen binary.
+pub const CACHE_RESTORE: PinnedAction =
+    PinnedAction { repo: "actions/cache/restore", sha: "27d5ce7f107fe9357f9df03efb73ab90386fccae", version: "v5.0.5" };
+
+/// `actions/cache` v5.0.5, save half: saves the binary right after the install, so a gate that
+/// then fails on a hand edit still caches it (the combined action only saves after success).
+pub const CACHE_SAVE: PinnedAction =
+    PinnedAction { repo: "actions/cache/save", sha: CACHE_RESTORE.sha, version: CACHE_RESTORE.version };
+
 /// Every pinned action, for the comment pass and the tests.
-pub const ALL: [PinnedAction; 6] = [CHECKOUT, AZURE_LOGIN, TRIVY, SETUP_TERRAFORM, SETUP_BUILDX, BUILD_PUSH];
+pub const ALL: [PinnedAction; 8] =
+    [CHECKOUT, AZURE_LOGIN, TRIVY, SETUP_TERRAFORM, SETUP_BUILDX, BUILD_PUSH, CACHE_RESTORE, CACHE_SAVE];
 
 /// The Terraform CLI the pull-request gate formats with (the version stackgen's own `terraform
 /// fmt` tests run, so the gate and the generator agree byte for byte).

@@ -6,7 +6,7 @@ use indexmap::IndexMap;
 use serde_yaml::{Mapping, Value};
 use stackgen_modules::StackSpec;
 
-use super::actions::{CHECKOUT, SETUP_TERRAFORM, TERRAFORM_VERSION};
+use super::actions::{CACHE_RESTORE, CACHE_SAVE, CHECKOUT, SETUP_TERRAFORM, TERRAFORM_VERSION};
 use super::paths::GENERATED_PATHS;
 use super::workflow::{Concurrency, Job, Step, Workflow, expr, permissions};
 
@@ -36,14 +36,18 @@ pub fn stackgen_source(spec: &StackSpec) -> Option<(String, String)> {
 /// refuses the spec before this is called (see [`super::render`]), and the values below are
 /// placeholders that never reach a file.
 pub fn workflow(spec: &StackSpec) -> Workflow {
-    let mut on = Mapping::new();
-    on.insert(
-        "pull_request".into(),
+    let branches = || {
         Value::Mapping(Mapping::from_iter([(
             "branches".into(),
             Value::Sequence(vec![spec.github.branch.as_str().into()]),
-        )])),
-    );
+        )]))
+    };
+    let mut on = Mapping::new();
+    on.insert("pull_request".into(), branches());
+    // Also on the branch itself: it stays checked, and GitHub's cache only shares entries saved
+    // there with pull requests (each pull request's own are its alone), so this run is what
+    // makes the stackgen install a cache hit for every new pull request.
+    on.insert("push".into(), branches());
     let mut jobs = IndexMap::new();
     jobs.insert("generated".to_owned(), generated(spec));
     jobs.insert("terraform-fmt".to_owned(), terraform_fmt());
@@ -54,7 +58,7 @@ pub fn workflow(spec: &StackSpec) -> Workflow {
         permissions: permissions(&[("contents", "read")]),
         // A new push to the pull request makes the running check pointless.
         concurrency: Some(Concurrency {
-            group: format!("pull-request-{}", expr("github.event.pull_request.number")),
+            group: format!("pull-request-{}", expr("github.event.pull_request.number || github.ref")),
             cancel_in_progress: true,
         }),
         env: IndexMap::from([("APP_NAME".to_owned(), spec.app.name.clone())]),
@@ -76,12 +80,24 @@ fn generated(spec: &StackSpec) -> Job {
         // Full history: the base commit is then already here for the summary's diff, and no
         // credentials are needed to fetch it.
         Step::uses("Check out", CHECKOUT).with("fetch-depth", 0).with("persist-credentials", false),
+        // A build of stackgen takes minutes; the binary is cached per commit, so only the first
+        // run for a new `STACKGEN_REV` compiles it.
+        Step::uses("Restore stackgen from the cache", CACHE_RESTORE)
+            .id("stackgen-cache")
+            .with("path", format!("~/{STACKGEN_HOME_DIR}"))
+            .with("key", STACKGEN_CACHE_KEY),
         // From git at a full commit SHA: a registry name could be claimed by anyone, a tag
         // moved; a commit is what generated these files.
         Step::run(
             "Install stackgen (the commit that generated these files)",
-            "rustup toolchain install stable --profile minimal\ncargo +stable install --locked --git \"$STACKGEN_GIT\" --rev \"$STACKGEN_REV\" stackgen",
-        ),
+            &format!("rustup toolchain install stable --profile minimal\ncargo +stable install --locked --root \"$HOME/{STACKGEN_HOME_DIR}\" --git \"$STACKGEN_GIT\" --rev \"$STACKGEN_REV\" stackgen"),
+        )
+        .when(CACHE_MISS),
+        Step::uses("Save stackgen to the cache", CACHE_SAVE)
+            .when(CACHE_MISS)
+            .with("path", format!("~/{STACKGEN_HOME_DIR}"))
+            .with("key", STACKGEN_CACHE_KEY),
+        Step::run("Put stackgen on PATH", &format!("echo \"$HOME/{STACKGEN_HOME_DIR}/bin\" >> \"$GITHUB_PATH\"")),
         Step::run(
             "stackgen generate --check",
             r###"status=0
@@ -113,11 +129,21 @@ exit "$status""###,
                 paths = GENERATED_PATHS.join(" ")
             ),
         )
-        .when("always()")
+        .when("always() && github.event_name == 'pull_request'")
         .env("BASE_SHA", expr("github.event.pull_request.base.sha")),
     ];
     job
 }
+
+/// Where the gate installs stackgen (`cargo install --root`), in the home folder; the folder it
+/// caches.
+const STACKGEN_HOME_DIR: &str = ".stackgen";
+
+/// One cache entry per stackgen commit and runner platform.
+const STACKGEN_CACHE_KEY: &str = "stackgen-${{ runner.os }}-${{ runner.arch }}-${{ env.STACKGEN_REV }}";
+
+/// The install and save steps' condition: the restore found no entry for the key.
+const CACHE_MISS: &str = "steps.stackgen-cache.outputs.cache-hit != 'true'";
 
 fn terraform_fmt() -> Job {
     let mut job = Job::new("terraform fmt", 10);
