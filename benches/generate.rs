@@ -73,6 +73,23 @@ fn main() {
         stackgen_rss as f64 / 1024.0
     );
 
+    // The floor for writing the same tree durably: a plain copy, and a copy plus one `syncfs`
+    // (GNU `sync -f`), which is what any crash-safe writer must at least pay.
+    let copy = dir.path().join("copy");
+    let cp = time_process_after("cp", &["-r", "out", "copy"], dir.path(), runs, || {
+        let _ = std::fs::remove_dir_all(&copy);
+    });
+    let cp_sync = time_process_after("sh", &["-c", "cp -r out copy && exec sync -f copy"], dir.path(), runs, || {
+        let _ = std::fs::remove_dir_all(&copy);
+    });
+    println!(
+        "peers in the same run, the same tree: `cp -r` median {:.2} ms, `cp -r` + `sync -f` median {:.2} ms \
+         (fresh generate is {:.1}x the durable copy)",
+        ms(cp),
+        ms(cp_sync),
+        fresh.as_secs_f64() / cp_sync.as_secs_f64()
+    );
+
     let terraform =
         ["/usr/local/bin/terraform", "/usr/bin/terraform"].into_iter().find(|p| std::path::Path::new(p).exists());
     match terraform {

@@ -184,3 +184,54 @@ fn the_generated_asserts_fail_when_the_wiring_breaks() {
     let message = "The proxies' Service must name the IP's resource group (azure-load-balancer-resource-group).";
     assert!(!report.passed && output.contains(message), "no failure {message:?}:\n{report}");
 }
+
+/// Every backend in every deploy mode: the examples cover some pairs; the others are the nearest
+/// example with its mode switched, validated and tested the same way.
+#[test]
+fn every_backend_in_every_deploy_mode_passes_validate_and_its_own_tests() {
+    use stackgen::modules::delivery::DeployMode;
+    use stackgen::modules::ingress::IngressBackend;
+    let Some(tools) = tfvalidate::tools_or_skip("terraform validate and test per backend and mode") else { return };
+    let load = |path: &Path| -> stackgen::modules::StackSpec {
+        serde_yaml::from_str(&std::fs::read_to_string(path).expect("read")).expect("an example spec")
+    };
+    let examples: Vec<_> = common::example_specs()
+        .into_iter()
+        .filter(|(_, p)| p.extension().is_some_and(|e| e == "yaml"))
+        .map(|(name, path)| (name, load(&path)))
+        .collect();
+    let mut covered: Vec<(IngressBackend, DeployMode)> = Vec::new();
+    for pair in examples.iter().map(|(_, s)| (s.ingress.backend, s.delivery.mode)) {
+        if !covered.contains(&pair) {
+            covered.push(pair);
+        }
+    }
+    for backend in [IngressBackend::Nginx, IngressBackend::Traefik, IngressBackend::Gateway] {
+        for mode in [DeployMode::Gitops, DeployMode::Push] {
+            if covered.contains(&(backend, mode)) {
+                continue;
+            }
+            let (name, mut spec) = examples
+                .iter()
+                .find(|(_, s)| s.ingress.backend == backend)
+                .cloned()
+                .unwrap_or_else(|| panic!("an example with backend {backend:?}"));
+            spec.delivery.mode = mode;
+            assert!(spec.validate().is_empty(), "{name} in {mode:?}: {:?}", spec.validate());
+            let label = format!("{name} ({mode:?})");
+            let generated = stackgen::generator::generate(&spec).expect("generates");
+            let dir = tempfile::tempdir().expect("tempdir");
+            common::write_tree(&generated, dir.path());
+            let root = dir.path().join("terraform");
+            match tools.validate(&root) {
+                Ok(report) if report.is_clean() => {}
+                Ok(report) => panic!("terraform rejected {label}:\n{report}"),
+                Err(error) => panic!("could not validate {label}: {error:#}"),
+            }
+            let report = run(&tools, &label, &root);
+            assert!(report.passed && report.output.contains(", 0 failed"), "{label}:\n{report}");
+            covered.push((backend, mode));
+        }
+    }
+    assert_eq!(covered.len(), 6, "three backends × two modes: {covered:?}");
+}

@@ -177,3 +177,19 @@ fn the_loader_never_panics_and_always_answers_on_fuzzed_input() {
     }
     eprintln!("fuzzed {cases} inputs × 3 formats: {kinds:?}");
 }
+
+#[test]
+fn a_spec_broken_everywhere_reports_a_bounded_list_and_says_it_stopped() {
+    use stackgen_generator::load::MAX_REPAIRS;
+    let records: String = (0..MAX_REPAIRS * 2)
+        .map(|i| format!("    - {{name: h{i}, type: A, ttl: soon, records: [192.0.2.1]}}\n"))
+        .collect();
+    let text = stackgen_generator::DEFAULT_SPEC.replace(
+        "  hosted_zone_name: example.com\n",
+        &format!("  hosted_zone_name: example.com\n  subdomains:\n{records}"),
+    );
+    let Err(diagnostics) = load_str::<StackSpec>(&text, Format::Yaml) else { panic!("broken") };
+    let types = diagnostics.iter().filter(|d| d.rule == "type").count();
+    assert_eq!(types, MAX_REPAIRS, "{diagnostics}");
+    assert!(diagnostics.iter().any(|d| d.rule == "too-many-problems"), "{diagnostics}");
+}

@@ -190,6 +190,7 @@ pub fn load_partial<T: DeserializeOwned + JsonSchema>(
     let mut ignored = Vec::new();
     let mut value = None;
     let mut failed = false;
+    let (mut repairs, mut exhausted) = (0, false);
     for _ in 0..=MAX_REPAIRS {
         let mut on_ignored = |path: serde_ignored::Path<'_>| ignored.push(ignored_segments(&path));
         let result: Result<T, _> =
@@ -202,6 +203,10 @@ pub fn load_partial<T: DeserializeOwned + JsonSchema>(
             Err(error) => error,
         };
         failed = true;
+        if repairs == MAX_REPAIRS {
+            exhausted = true;
+            break;
+        }
         let path = error_path(error.path());
         let diagnostic = serde_diagnostic(schema, path.clone(), &error.inner().to_string());
         // The field to set aside: a missing field's own path, else where serde stopped.
@@ -233,9 +238,20 @@ pub fn load_partial<T: DeserializeOwned + JsonSchema>(
             Some(replaced) => {
                 reported.insert(replaced.clone());
                 unavailable.push(replaced);
+                repairs += 1;
             }
             None => break,
         }
+    }
+    if exhausted {
+        diagnostics.push_diagnostic(Diagnostic {
+            path: FieldPath::root(),
+            rule: "too-many-problems",
+            message: format!(
+                "stopped after {MAX_REPAIRS} fields that failed to load; later ones may not be listed: fix these and run again"
+            ),
+            location: Some(START),
+        });
     }
 
     for segments in ignored {
