@@ -58,6 +58,24 @@ fn boundary_values(rule: &Rule) -> Vec<String> {
         "203.0.113.0/33",
         "256.0.0.0/8",
         "01.2.3.4/8",
+        "ops@contoso.com",
+        "ops@contoso",
+        "a\tb@contoso.com",
+        "a@b@contoso.com",
+        "shopacr01",
+        "shop-acr",
+        "v1.2.3",
+        "v1.21.1",
+        "v1.2.3-rc.1",
+        "v01.2.3",
+        "v1.2",
+        "repo:contoso/shop:ref:refs/heads/main",
+        "repo:contoso/shop:ref:refs/heads/feature/*",
+        "repo:contoso/shop:environment:prod",
+        "repo:contoso/shop:pull_request",
+        "/subscriptions/0/resourceGroups/rg/providers/Microsoft.ContainerRegistry/registries/acr1",
+        "/subscriptions/0/resourceGroups/rg/providers/microsoft.containerregistry/registries/acr1",
+        "/subscriptions/0/resourceGroups/rg/providers/Microsoft.ContainerRegistry/registries/acr1/x",
         "0.0.0.0/0",
         "ingress-nginx",
         "app",
@@ -81,11 +99,16 @@ fn boundary_values(rule: &Rule) -> Vec<String> {
     values
 }
 
-fn cases() -> Vec<Case> {
+/// Every rule a generated `validation` block can come from, each fed through both sides below.
+fn parity_rules() -> Vec<Rule> {
     let mut rules = rules::all();
     rules.extend([aks::CLUSTER_NAME, aks::KUBERNETES_VERSION, Rule::dns_label(3, 40)]);
+    rules
+}
+
+fn cases() -> Vec<Case> {
     let mut cases = Vec::new();
-    for rule in &rules {
+    for rule in &parity_rules() {
         for value in boundary_values(rule) {
             cases.push(Case {
                 label: format!("{} {value:?}", rule.id),
@@ -192,4 +215,62 @@ fn every_rule_gives_the_same_verdict_in_rust_and_in_terraform() {
         "boundary values on both sides: {accepted} of {}",
         cases.len()
     );
+}
+
+/// A pattern written straight into a `validation` block, beside the rules, escapes the parity
+/// check above (a zone name once had its own regex that refused `example.c`, which
+/// `stackgen validate` accepts). So every `regex("…")` in every example's generated variables
+/// must be the pattern of a rule that check covers.
+#[test]
+fn every_generated_regex_comes_from_a_rule_the_parity_check_covers() {
+    let known: std::collections::BTreeSet<String> = parity_rules()
+        .iter()
+        .flat_map(|rule| {
+            let length = rule.max_chars.map(|max| format!("(?s)^.{{0,{max}}}$"));
+            std::iter::once(rule.pattern.to_string()).chain(length)
+        })
+        .collect();
+    let mut strays = Vec::new();
+    let mut seen = 0;
+    for (name, spec) in common::example_specs() {
+        let generated = common::generate_file(&spec);
+        for (path, bytes) in generated.files.iter() {
+            let path = path.as_str();
+            if !path.ends_with("variables.tf") {
+                continue;
+            }
+            let text = std::str::from_utf8(bytes).expect("variables.tf is UTF-8");
+            for pattern in regex_literals(text) {
+                seen += 1;
+                if !known.contains(&pattern) {
+                    strays.push(format!("{name}: {path}: {pattern}"));
+                }
+            }
+        }
+    }
+    assert!(seen > 0, "no regex validations found: the scan is broken");
+    assert!(strays.is_empty(), "validation patterns no rule defines:\n{}", strays.join("\n"));
+}
+
+/// The first argument of every `regex("…")` call in `text`, with HCL's string escapes undone.
+fn regex_literals(text: &str) -> Vec<String> {
+    let mut found = Vec::new();
+    for (at, _) in text.match_indices("regex(\"") {
+        let mut pattern = String::new();
+        let mut chars = text[at + "regex(\"".len()..].chars();
+        while let Some(c) = chars.next() {
+            match c {
+                '"' => break,
+                '\\' => pattern.extend(chars.next().map(|escaped| match escaped {
+                    'n' => '\n',
+                    'r' => '\r',
+                    't' => '\t',
+                    other => other,
+                })),
+                other => pattern.push(other),
+            }
+        }
+        found.push(pattern);
+    }
+    found
 }

@@ -70,8 +70,12 @@ impl Rule {
 
     /// The Rust check: true when `value` satisfies the rule.
     pub fn check(&self, value: &str) -> bool {
-        let length_ok = self.length_pattern().is_none_or(|length| compiled(&length).is_match(value));
-        length_ok && compiled(&self.pattern).is_match(value)
+        // The length is counted, not matched: `.{0,N}` compiles to an automaton N times the size
+        // of every UTF-8 sequence, most of a generate's time. Counting `char`s is what the HCL
+        // pattern's `.` counts (code points; a Rust `str` is always valid UTF-8), and the
+        // rule-parity test holds the two to the same verdicts.
+        let length_ok = self.max_chars.is_none_or(|max| value.chars().nth(max).is_none());
+        length_ok && matches(&self.pattern, value)
     }
 
     /// Pushes a diagnostic at `path` naming the rule when `value` breaks it.
@@ -91,8 +95,9 @@ impl Rule {
         }
     }
 
-    /// The length bound as a pattern too (`(?s)^.{0,N}$`), so both sides count characters the
-    /// same way and a `null` never makes the condition error (as `length(null)` would).
+    /// The length bound in HCL as a pattern (`(?s)^.{0,N}$`): it counts code points as
+    /// [`Rule::check`] does (`length()` would count grapheme clusters), and a `null` never makes
+    /// the condition error (as `length(null)` would).
     fn length_pattern(&self) -> Option<String> {
         self.max_chars.map(|max| format!("(?s)^.{{0,{max}}}$"))
     }
@@ -212,7 +217,9 @@ impl OneOf {
     }
 }
 
-fn compiled(pattern: &str) -> regex::Regex {
+/// Whether `value` matches `pattern`, compiling each pattern once per process. The match runs on
+/// the cached `Regex` itself: a clone would start with an empty matching cache every time.
+fn matches(pattern: &str, value: &str) -> bool {
     use std::collections::BTreeMap;
     use std::sync::{Mutex, OnceLock};
     static CACHE: OnceLock<Mutex<BTreeMap<String, regex::Regex>>> = OnceLock::new();
@@ -224,7 +231,7 @@ fn compiled(pattern: &str) -> regex::Regex {
             // Patterns are constants of this crate, never user input; the unit tests compile each.
             regex::Regex::new(pattern).unwrap_or_else(|e| panic!("rule pattern {pattern:?} does not compile: {e}"))
         })
-        .clone()
+        .is_match(value)
 }
 
 /// Resource group names: 1–90 letters, digits, `_`, `-`, `.`, `(`, `)`, not ending in `.`.
