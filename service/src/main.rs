@@ -3,7 +3,8 @@
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
-use stackgen_service::app::{COMMIT, NAME, State, VERSION};
+use stackgen_service::app::{COMMIT, State, VERSION};
+use stackgen_service::config::NAME;
 use stackgen_service::config::{Config, VARIABLES};
 use stackgen_service::healthcheck;
 use stackgen_service::log::{Logger, Value};

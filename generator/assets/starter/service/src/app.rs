@@ -20,9 +20,6 @@ use crate::config::Config;
 use crate::log::{Logger, Value};
 use crate::metrics::{Metrics, method_label};
 
-/// The package's name (a stackgen-generated repository names it after the app): the binary's
-/// name in `--help` and `--version`, and the default of `SERVICE_NAME`.
-pub const NAME: &str = env!("CARGO_PKG_NAME");
 /// Version of this build: `BUILD_VERSION` at compile time (the release the delivery workflow
 /// computed, passed by the Dockerfile), else the crate's own version.
 pub const VERSION: &str = match option_env!("BUILD_VERSION") {

@@ -8,6 +8,11 @@ use std::fmt;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::time::Duration;
 
+/// The package's name (a stackgen-generated repository names it after the app): the binary's
+/// name in `--help` and `--version`, and the default of `SERVICE_NAME`. It lives here, beside the
+/// setting it defaults, so `config` needs nothing from `app` (which reads `config`).
+pub const NAME: &str = env!("CARGO_PKG_NAME");
+
 /// How log lines are written.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum LogFormat {
@@ -83,7 +88,7 @@ pub const VARIABLES: &[(&str, &str, &str)] = &[
     ("MAX_HEADER_BYTES", "16384", "largest request line + headers (431 above)"),
     ("MAX_HEADERS", "64", "most header fields in a request"),
     ("WORKERS", "number of CPUs", "tokio worker threads"),
-    ("SERVICE_NAME", crate::app::NAME, "name reported by GET /"),
+    ("SERVICE_NAME", NAME, "name reported by GET /"),
     ("POD_NAME", "$HOSTNAME", "pod name reported by GET /"),
 ];
 
@@ -131,7 +136,7 @@ impl Config {
         let max_headers = parse(&get, "MAX_HEADERS", 64, |v| parse_usize(v, 1, 1024))?;
         let cpus = std::thread::available_parallelism().map_or(1, usize::from);
         let workers = parse(&get, "WORKERS", cpus, |v| parse_usize(v, 1, 1024))?;
-        let service_name = get("SERVICE_NAME").unwrap_or_else(|| crate::app::NAME.to_owned());
+        let service_name = get("SERVICE_NAME").unwrap_or_else(|| NAME.to_owned());
         let pod_name = get("POD_NAME")
             .or_else(|| get("HOSTNAME"))
             .or_else(|| std::fs::read_to_string("/proc/sys/kernel/hostname").ok().map(|h| h.trim().to_owned()))
