@@ -165,22 +165,26 @@ fn every_value_the_generator_sets_exists_in_the_pinned_charts_values_yaml() {
     assert_eq!(checked, expected, "every vendored chart is installed by some example");
 }
 
+/// The keys of the HCL object `v = { … }` that `known` does not declare for `chart`.
+#[track_caller]
+fn unknown_in(chart: &str, known: Known<'_>, hcl_values: &str) -> Vec<String> {
+    let body: Body = hcl::from_str(hcl_values).expect("parses");
+    let values = body.attributes().next().expect("v").expr().clone();
+    let mut unknown = Vec::new();
+    unknown_keys(chart, &values, known, "", &mut unknown);
+    unknown
+}
+
 #[test]
 fn a_renamed_key_is_caught() {
     let (chart, _, values_yaml, _) = FIXTURES[0];
     let (defaults, _) = parse_fixture(values_yaml, None);
     let known = Known { default: Some(&defaults), schema: None, root: None };
-    let values: Expression = hcl::from_str::<Body>(
+    let unknown = unknown_in(
+        chart,
+        known,
         "v = { providers = { kubernetesIngressNginx = { enabled = true } }, service = { annotations = { a = 1 }, spec = { b = 2 }, specs = {} } }",
-    )
-    .expect("parses")
-    .attributes()
-    .next()
-    .expect("v")
-    .expr()
-    .clone();
-    let mut unknown = Vec::new();
-    unknown_keys(chart, &values, known, "", &mut unknown);
+    );
     assert_eq!(
         unknown,
         ["providers.kubernetesIngressNginx", "service.specs"],
@@ -193,17 +197,11 @@ fn keys_only_the_schema_declares_count_and_others_do_not() {
     let (chart, _, values_yaml, schema) = FIXTURES[1];
     let (defaults, schema) = parse_fixture(values_yaml, schema);
     let known = Known { default: Some(&defaults), schema: schema.as_ref(), root: schema.as_ref() };
-    let values: Expression = hcl::from_str::<Body>(
+    let unknown = unknown_in(
+        chart,
+        known,
         "v = { serviceAccount = { name = \"x\", labels = { a = \"b\" }, label = {} }, crds = { enable = true } }",
-    )
-    .expect("parses")
-    .attributes()
-    .next()
-    .expect("v")
-    .expr()
-    .clone();
-    let mut unknown = Vec::new();
-    unknown_keys(chart, &values, known, "", &mut unknown);
+    );
     assert_eq!(unknown, ["serviceAccount.label", "crds.enable"]);
 }
 
@@ -213,16 +211,10 @@ fn a_misspelt_envoy_gateway_key_is_caught_below_its_free_form_config() {
     assert_eq!(chart, "gateway-helm");
     let (defaults, _) = parse_fixture(values_yaml, None);
     let known = Known { default: Some(&defaults), schema: None, root: None };
-    let values: Expression = hcl::from_str::<Body>(
+    let unknown = unknown_in(
+        chart,
+        known,
         "v = { crds = { enable = true }, config = { envoyGateway = { gateway = { controllerNam = \"x\" } } } }",
-    )
-    .expect("parses")
-    .attributes()
-    .next()
-    .expect("v")
-    .expr()
-    .clone();
-    let mut unknown = Vec::new();
-    unknown_keys(chart, &values, known, "", &mut unknown);
+    );
     assert_eq!(unknown, ["crds.enable", "config.envoyGateway.gateway.controllerNam"]);
 }

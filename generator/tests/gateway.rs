@@ -14,7 +14,7 @@ use stackgen_generator::generate;
 use stackgen_modules::StackSpec;
 use stackgen_modules::cert_manager::Tls;
 use stackgen_modules::gateway::GATEWAY_CHART;
-use support::{crd_problems, documents, driver, examples, python};
+use support::{crd_problems, documents, driver, examples, python, write_generated_folder};
 
 /// The gateway example, and the same stack with `tls: false`.
 fn gateway_specs() -> Vec<(String, StackSpec)> {
@@ -30,18 +30,8 @@ fn gateway_specs() -> Vec<(String, StackSpec)> {
 /// Writes the Gateway chart of `spec` under `dir`.
 #[track_caller]
 fn write_gateway_chart(spec: &StackSpec, dir: &Path) -> PathBuf {
-    let generated = generate(spec).expect("generates");
-    let prefix = format!("terraform/modules/gateway/{GATEWAY_CHART}/");
     let root = dir.join("gateway");
-    let mut count = 0;
-    for (path, bytes) in generated.files.iter() {
-        if let Some(inner) = path.as_str().strip_prefix(&prefix) {
-            let target = root.join(inner);
-            std::fs::create_dir_all(target.parent().expect("parent")).expect("mkdir");
-            std::fs::write(target, bytes).expect("write");
-            count += 1;
-        }
-    }
+    let count = write_generated_folder(spec, &format!("terraform/modules/gateway/{GATEWAY_CHART}/"), &root);
     assert_eq!(count, 7, "Chart.yaml, values.yaml, helpers and four templates");
     root
 }

@@ -13,7 +13,7 @@ use serde_json::{Value, json};
 use stackgen_generator::generate;
 use stackgen_modules::StackSpec;
 use stackgen_modules::cert_manager::{ISSUER_CHART, Tls, TlsSettings};
-use support::{documents, driver, examples, python, repo_root};
+use support::{documents, driver, examples, python, repo_root, write_generated_folder};
 
 fn crd(name: &str) -> PathBuf {
     repo_root().join("generator/tests/fixtures/crds").join(name)
@@ -22,18 +22,8 @@ fn crd(name: &str) -> PathBuf {
 /// Writes the ClusterIssuer chart of `spec` under `dir` and returns its folder.
 #[track_caller]
 fn write_issuer_chart(spec: &StackSpec, dir: &Path) -> PathBuf {
-    let generated = generate(spec).expect("generates");
-    let prefix = format!("terraform/modules/cert_manager/{ISSUER_CHART}/");
     let root = dir.join("cluster-issuer");
-    let mut count = 0;
-    for (path, bytes) in generated.files.iter() {
-        if let Some(inner) = path.as_str().strip_prefix(&prefix) {
-            let target = root.join(inner);
-            std::fs::create_dir_all(target.parent().expect("parent")).expect("mkdir");
-            std::fs::write(target, bytes).expect("write");
-            count += 1;
-        }
-    }
+    let count = write_generated_folder(spec, &format!("terraform/modules/cert_manager/{ISSUER_CHART}/"), &root);
     assert_eq!(count, 3, "Chart.yaml, values.yaml and the template");
     root
 }

@@ -71,6 +71,23 @@ pub fn write_chart(spec: &StackSpec, dir: &Path) -> PathBuf {
     root
 }
 
+/// Writes every file `generate()` puts under the folder `prefix` (such as a Terraform module's
+/// local chart) to `root`, and returns how many there were.
+#[track_caller]
+pub fn write_generated_folder(spec: &StackSpec, prefix: &str, root: &Path) -> usize {
+    let generated = generate(spec).unwrap_or_else(|e| panic!("generation failed: {e}"));
+    let mut count = 0;
+    for (path, bytes) in generated.files.iter() {
+        if let Some(inner) = path.as_str().strip_prefix(prefix) {
+            let target = root.join(inner);
+            std::fs::create_dir_all(target.parent().expect("has a parent")).expect("create dir");
+            std::fs::write(target, bytes).expect("write");
+            count += 1;
+        }
+    }
+    count
+}
+
 /// True when the test run demands every external tool (scripts/test and CI set this).
 pub fn tools_required() -> bool {
     std::env::var("STACKGEN_REQUIRE_TOOLS").is_ok_and(|v| v == "1")
