@@ -247,3 +247,33 @@ fn generate_without_any_spec_writes_the_default_spec_into_the_output_once() {
     let check = common::stackgen(&dir.path().join("stack"), &["generate", "stackgen.yaml", "--out", ".", "--check"]);
     assert_eq!(check.status.code(), Some(0), "{:?}", common::text(&check));
 }
+
+#[test]
+fn a_changed_app_name_is_refused_while_the_seeded_crate_keeps_the_old_package_name() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    assert_eq!(common::stackgen(dir.path(), &["init"]).status.code(), Some(0));
+    assert_eq!(common::stackgen(dir.path(), &["generate"]).status.code(), Some(0));
+    let spec = dir.path().join("stackgen.yaml");
+    let original = std::fs::read_to_string(&spec).expect("read");
+    std::fs::write(&spec, original.replace("name: hello", "name: greeter")).expect("write");
+    let before = common::snapshot_dir(dir.path());
+
+    for args in [&["generate"][..], &["generate", "stackgen.yaml", "--out", ".", "--check"]] {
+        let output = common::stackgen(dir.path(), args);
+        let (stdout, stderr) = common::text(&output);
+        assert_eq!(output.status.code(), Some(INVALID_SPEC), "{args:?}: {stdout}{stderr}");
+        assert!(
+            stderr.contains("stackgen.yaml:") && stderr.contains("app.name [starter-package]"),
+            "names the file, field and rule: {stderr}"
+        );
+        assert!(stderr.contains("service/Cargo.toml") && stderr.contains("\"hello\""), "says what clashes: {stderr}");
+    }
+    assert_eq!(common::snapshot_dir(dir.path()), before, "nothing was written");
+
+    // Renaming the package in the team's crate is what the message asks for; then it generates.
+    let manifest = dir.path().join("service/Cargo.toml");
+    let renamed = std::fs::read_to_string(&manifest).expect("read").replace("name = \"hello\"", "name = \"greeter\"");
+    std::fs::write(&manifest, renamed).expect("write");
+    let output = common::stackgen(dir.path(), &["generate"]);
+    assert_eq!(output.status.code(), Some(0), "{:?}", common::text(&output));
+}

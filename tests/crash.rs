@@ -39,14 +39,17 @@ fn copy_tree(from: &Path, to: &Path) {
     }
 }
 
-/// The push-mode example with many extra DNS records: a large stack, different from the default
-/// one in nearly every file (some replaced, some new, some removed).
+/// The push-mode example with many extra DNS records and the default's app name: a large stack,
+/// different from the default one in nearly every file (some replaced, some new, some removed).
 fn large_spec(dir: &Path) -> PathBuf {
     let mut spec = fs::read_to_string(repo_root().join("examples/push-mode.yaml")).expect("example");
     let records: String = (0..300)
         .map(|i| format!("    - name: host-{i}\n      type: A\n      records: [198.51.100.{}]\n", i % 250 + 1))
         .collect();
     spec = spec.replace("  subdomains:\n", &format!("  subdomains:\n{records}"));
+    // The default stack's app name: the starter crate the old generation seeds keeps its package
+    // name, and stackgen refuses an app.name that no longer matches it.
+    spec = spec.replace("  name: storefront\n", "  name: hello\n");
     let path = dir.join("large.yaml");
     fs::write(&path, spec).expect("write spec");
     path

@@ -146,6 +146,13 @@ fn run(command: Command) -> u8 {
                     return exit::INTERNAL;
                 }
             };
+            if let Ok(seeded) = std::fs::read_to_string(out.join(crate::starter::SERVICE_MANIFEST)) {
+                let mut diagnostics = Diagnostics::new();
+                crate::starter::check_seeded_manifest(&loaded.value, &seeded, &mut diagnostics);
+                if let Err(code) = located(&mut diagnostics, &loaded, spec.as_deref()) {
+                    return code;
+                }
+            }
             for warning in &generated.warnings {
                 eprintln!("warning: {warning}");
             }

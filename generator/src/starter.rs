@@ -25,7 +25,7 @@ pub const FILES: &[(&str, &str)] = &[
     ("Cargo.toml", include_str!("../assets/starter/Cargo.toml.in")),
     ("Cargo.lock", LOCK),
     ("rustfmt.toml", include_str!("../assets/starter/rustfmt.toml")),
-    ("service/Cargo.toml", include_str!("../assets/starter/service/Cargo.toml.in")),
+    (SERVICE_MANIFEST, include_str!("../assets/starter/service/Cargo.toml.in")),
     ("service/src/app.rs", include_str!("../assets/starter/service/src/app.rs")),
     ("service/src/config.rs", include_str!("../assets/starter/service/src/config.rs")),
     ("service/src/healthcheck.rs", include_str!("../assets/starter/service/src/healthcheck.rs")),
@@ -150,6 +150,34 @@ pub fn validate(spec: &StackSpec, diagnostics: &mut Diagnostics) {
             "cargo-package",
             format!(
                 "names the starter service's Cargo package too, and {name:?} clashes with {dependency:?}, a crate the starter depends on; choose another app name"
+            ),
+        );
+    }
+}
+
+/// Where the starter's package manifest sits in the generated repository.
+pub const SERVICE_MANIFEST: &str = "service/Cargo.toml";
+
+/// Checks a repository's seeded [`SERVICE_MANIFEST`] (the team's file by now, `seeded_manifest`)
+/// against `app.name`. Seeded files are never rewritten, so after a change of `app.name` the
+/// crate keeps its old package name while the Dockerfile and workflows stackgen manages build
+/// `--package <app.name>`: the next push would fail in its first job. A manifest that does not
+/// parse, or names no package, is left alone: the team may have reshaped its workspace.
+pub fn check_seeded_manifest(spec: &StackSpec, seeded_manifest: &str, diagnostics: &mut Diagnostics) {
+    if !spec.source.is_starter() {
+        return;
+    }
+    let Ok(manifest) = seeded_manifest.parse::<toml::Table>() else { return };
+    let Some(seeded) = manifest.get("package").and_then(|p| p.get("name")).and_then(toml::Value::as_str) else {
+        return;
+    };
+    let name = package(spec);
+    if seeded != name {
+        diagnostics.push(
+            FieldPath::root().key("app").key("name"),
+            "starter-package",
+            format!(
+                "is {name:?}, but this repository's {SERVICE_MANIFEST} (seeded once, now the team's) names its package {seeded:?}, and the Dockerfile would build `--package {name}`; rename the package in {SERVICE_MANIFEST}, the binary and library names in it and its entry in Cargo.lock, or keep app.name {seeded:?}"
             ),
         );
     }
