@@ -23,7 +23,7 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::common::{placement, placement_attributes};
 use crate::diagnostics::{Diagnostics, FieldPath};
-use crate::hcl_util::{call, object, string, strings, template, traversal, var};
+use crate::hcl_util::{object, string, strings, template, traversal, var};
 use crate::helm_release::RepositoryChart;
 use crate::module::{
     Contributions, Module, Output, ProviderRequirement, RenderError, RenderedModule, StackContext, Variable,
@@ -402,18 +402,14 @@ impl Module for CertManagerModule<'_> {
                 ]),
             ),
         ]);
-        let issuer = Block::builder("resource")
-            .add_label("helm_release")
-            .add_label("cluster_issuer")
-            .add_attribute(("name", string("cluster-issuer")))
-            .add_attribute(("chart", template(format!("${{path.module}}/{ISSUER_CHART}"))))
-            .add_attribute(("namespace", var("namespace")))
-            .add_attribute(("atomic", true))
-            .add_attribute(("wait", true))
-            .add_attribute(("values", Expression::Array(vec![call("yamlencode", [issuer_values])])))
-            // The ClusterIssuer kind exists once the cert-manager release has installed its CRDs.
-            .add_attribute(("depends_on", Expression::Array(vec![traversal("helm_release", ["cert_manager"])])))
-            .build();
+        // The ClusterIssuer kind exists once the cert-manager release has installed its CRDs.
+        let issuer = crate::helm_release::local_chart_release(
+            "cluster_issuer",
+            "cluster-issuer",
+            ISSUER_CHART,
+            issuer_values,
+            vec![traversal("helm_release", ["cert_manager"])],
+        );
 
         let mut inputs = vec![
             Variable::required("identity_name", "string", "Name of cert-manager's DNS-01 identity.")

@@ -16,11 +16,11 @@
 //! Gateway holds the public IP and the certificate for the host, and the deploy identity may only
 //! write `HTTPRoute`s in the app's namespace, which the Gateway's listeners admit and nothing else.
 
-use hcl::{Block, Body, Expression};
+use hcl::{Body, Expression};
 
 use crate::cert_manager::TlsSettings;
 use crate::diagnostics::{Diagnostics, FieldPath};
-use crate::hcl_util::{call, object, string, template, traversal, var};
+use crate::hcl_util::{object, string, traversal, var};
 use crate::ingress::{Ingress, REPLICAS};
 use crate::module::{Module, Output, ProviderRequirement, RenderError, RenderedModule, StackContext, Variable};
 
@@ -150,16 +150,8 @@ impl Module for GatewayModule<'_> {
                 ]),
             ));
         }
-        let release = Block::builder("resource")
-            .add_label("helm_release")
-            .add_label("gateway")
-            .add_attribute(("name", string("gateway")))
-            .add_attribute(("chart", template(format!("${{path.module}}/{GATEWAY_CHART}"))))
-            .add_attribute(("namespace", var("namespace")))
-            .add_attribute(("atomic", true))
-            .add_attribute(("wait", true))
-            .add_attribute(("values", Expression::Array(vec![call("yamlencode", [object(values)])])))
-            .build();
+        let release =
+            crate::helm_release::local_chart_release("gateway", "gateway", GATEWAY_CHART, object(values), vec![]);
         Ok(RenderedModule {
             providers: vec![ProviderRequirement::helm()],
             main: Body::builder().add_block(release).build(),

@@ -1,9 +1,10 @@
 //! The `helm_release` every controller stackgen installs from a chart repository (ingress-nginx,
-//! Traefik, cert-manager, Argo CD): one shape, so the settings they share are written once.
+//! Traefik, cert-manager, Argo CD), and the one for a module's own local chart (the ClusterIssuer,
+//! the Gateway): one shape each, so the settings they share are written once.
 
 use hcl::{Block, Expression};
 
-use crate::hcl_util::{call, string, var};
+use crate::hcl_util::{call, string, template, var};
 
 /// A chart from a repository, pinned and placed the same way for every controller.
 #[derive(Debug, Clone)]
@@ -43,5 +44,32 @@ impl RepositoryChart<'_> {
         } else {
             builder.add_attribute(("depends_on", Expression::Array(depends_on))).build()
         }
+    }
+}
+
+/// The release of a chart a module ships in its own folder (`chart_dir` under `path.module`),
+/// into `var.namespace`, atomic and waited for; `values` go through `yamlencode`. These charts
+/// hold objects of CRD kinds, so the release is what waits for the CRDs (`depends_on`, omitted
+/// when empty).
+pub fn local_chart_release(
+    label: &str,
+    name: &str,
+    chart_dir: &str,
+    values: Expression,
+    depends_on: Vec<Expression>,
+) -> Block {
+    let builder = Block::builder("resource")
+        .add_label("helm_release")
+        .add_label(label)
+        .add_attribute(("name", string(name)))
+        .add_attribute(("chart", template(format!("${{path.module}}/{chart_dir}"))))
+        .add_attribute(("namespace", var("namespace")))
+        .add_attribute(("atomic", true))
+        .add_attribute(("wait", true))
+        .add_attribute(("values", Expression::Array(vec![call("yamlencode", [values])])));
+    if depends_on.is_empty() {
+        builder.build()
+    } else {
+        builder.add_attribute(("depends_on", Expression::Array(depends_on))).build()
     }
 }

@@ -147,13 +147,18 @@ const STACKGEN_CACHE_KEY: &str = "stackgen-${{ runner.os }}-${{ runner.arch }}-$
 /// The install and save steps' condition: the restore found no entry for the key.
 const CACHE_MISS: &str = "steps.stackgen-cache.outputs.cache-hit != 'true'";
 
+/// Terraform at the version the stack pins, without the wrapper (its output is read as is).
+fn setup_terraform() -> Step {
+    Step::uses("Set up Terraform", SETUP_TERRAFORM)
+        .with("terraform_version", TERRAFORM_VERSION)
+        .with("terraform_wrapper", false)
+}
+
 fn terraform_fmt() -> Job {
     let mut job = Job::new("terraform fmt", 10);
     job.steps = vec![
         checkout(),
-        Step::uses("Set up Terraform", SETUP_TERRAFORM)
-            .with("terraform_version", TERRAFORM_VERSION)
-            .with("terraform_wrapper", false),
+        setup_terraform(),
         Step::run("terraform fmt -check", "terraform fmt -check -recursive -diff terraform"),
     ];
     job
@@ -166,9 +171,7 @@ fn terraform_test() -> Job {
     let mut job = Job::new("terraform test", 15);
     job.steps = vec![
         checkout(),
-        Step::uses("Set up Terraform", SETUP_TERRAFORM)
-            .with("terraform_version", TERRAFORM_VERSION)
-            .with("terraform_wrapper", false),
+        setup_terraform(),
         Step::run("terraform init", "terraform -chdir=terraform init -backend=false -input=false"),
         Step::run("terraform test", "terraform -chdir=terraform test"),
     ];
