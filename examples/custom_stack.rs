@@ -1,8 +1,8 @@
 //! Builds a custom stack in code: the default spec plus a module of our own, a Log Analytics
 //! workspace, through the same `Module` trait stackgen's modules implement. It reaches every
 //! artifact it needs to: its Terraform child module, the cluster's monitoring (through its `id`
-//! output), a repository variable set from that output, a step of the delivery workflow reading
-//! it, and a README step.
+//! output), a repository variable set from that output, a step of the delivery workflow's deploy
+//! job and a whole job of its own reading it, and a README step.
 //!
 //! `cargo run --example custom_stack -- [OUT_DIR]` prints the generated files (and writes them to
 //! OUT_DIR when given).
@@ -16,8 +16,8 @@ use stackgen::modules::aks::AksModule;
 use stackgen::modules::common::placement;
 use stackgen::modules::hcl_util::{string, template, traversal, var};
 use stackgen::modules::{
-    Contributions, Diagnostics, FieldPath, Module, Output, ProviderRequirement, RenderError, RenderedModule,
-    StackContext, Variable, WorkflowJob, WorkflowStep,
+    ContributedJob, Contributions, Diagnostics, FieldPath, Module, Output, ProviderRequirement, RenderError,
+    RenderedModule, StackContext, Variable, WorkflowJob, WorkflowStep,
 };
 
 /// The repository variable holding the workspace's resource ID.
@@ -82,6 +82,13 @@ impl Module for LogAnalytics {
                     .to_owned(),
                 env: vec![("WORKSPACE_ID".to_owned(), WORKSPACE_VARIABLE.to_owned())],
             })
+            // A whole job of its own after the deploy: a mis-set variable (empty, or not a
+            // workspace's resource ID) fails the run here instead of leaving a dead link.
+            .workflow_job(ContributedJob::new("container-logs", "Check where container logs go", &["deploy"]).step(
+                "Check the workspace ID",
+                "case \"$WORKSPACE_ID\" in\n  /subscriptions/*/providers/Microsoft.OperationalInsights/workspaces/*) echo \"Container logs go to $WORKSPACE_ID\" >> \"$GITHUB_STEP_SUMMARY\" ;;\n  *) echo \"::error::LOG_ANALYTICS_WORKSPACE_ID is not a Log Analytics workspace ID: '$WORKSPACE_ID'\"; exit 1 ;;\nesac",
+                &[("WORKSPACE_ID", WORKSPACE_VARIABLE)],
+            ))
             .readme_step(
                 "Query the cluster's logs",
                 format!(
