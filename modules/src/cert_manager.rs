@@ -438,42 +438,33 @@ impl Section for TlsSettings {
             Variable::required("acme_email", "string", "Contact e-mail of the Let's Encrypt account.")
                 .rule(&rules::EMAIL, "ACME e-mail")
                 .passed(string(self.acme_email.clone().unwrap_or_default())),
-            Variable::optional(
+            Variable::setting(
                 "acme_server",
-                "string",
                 "ACME directory: Let's Encrypt production or staging.",
-                string(self.issuer.server()),
+                self.issuer.server(),
             )
             .one_of(ACME_SERVERS, "ACME server")
             .passed_default(),
-            Variable::optional(
+            Variable::setting(
                 "cluster_issuer_name",
-                "string",
                 "Name of the ClusterIssuer the app's Ingress asks for certificates.",
-                string(self.issuer.cluster_issuer_name()),
+                self.issuer.cluster_issuer_name(),
             )
             .passed_default(),
-            Variable::optional(
+            Variable::setting(
                 "chart_version",
-                "string",
                 "Pinned cert-manager chart version.",
-                string(self.cert_manager.chart_version.clone()),
+                self.cert_manager.chart_version.clone(),
             )
             .rule(&rules::V_SEMVER, "chart version")
             .passed_default(),
-            Variable::optional(
-                "namespace",
-                "string",
-                "Namespace of cert-manager.",
-                string(self.cert_manager.namespace.clone()),
-            )
-            .passed_default(),
+            Variable::setting("namespace", "Namespace of cert-manager.", self.cert_manager.namespace.clone())
+                .passed_default(),
             // Not passed: the chart's own name, documented where the federated credential uses it.
-            Variable::optional(
+            Variable::setting(
                 "service_account_name",
-                "string",
                 "cert-manager controller's service account: the federated credential's subject.",
-                string("cert-manager"),
+                "cert-manager",
             )
             .into_input(),
         ]);
