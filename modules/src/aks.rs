@@ -8,8 +8,8 @@ use crate::common::{placement, placement_attributes};
 use crate::diagnostics::{Diagnostics, FieldPath};
 use crate::hcl_util::{Step, call, string, strings, traversal, traversal_steps, var};
 use crate::module::{
-    BlockComment, ClusterConnection, ClusterCredentials, Contributions, Module, Output, ProviderRequirement,
-    RenderError, RenderedModule, StackContext, Variable,
+    BlockComment, ClusterConnection, ClusterCredentials, Contributions, Output, ProviderRequirement, RenderError,
+    RenderedModule, Section, SectionModule, StackContext, Variable,
 };
 use crate::rules::{self, OneOf, Range, Rule};
 
@@ -261,9 +261,70 @@ impl Aks {
     pub fn autoscaling(&self) -> bool {
         self.default_node_pool_enable_autoscaling
     }
+}
 
-    /// Pushes every rule broken, with paths below `at`.
-    pub fn validate_at(&self, at: &FieldPath, diagnostics: &mut Diagnostics) {
+/// What the cluster module takes from outside `aks:`: wiring chosen in code, not in the spec.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct AksWiring {
+    /// `(module, output)`: the resource ID of the Log Analytics workspace receiving container
+    /// insights, an output of a module added before this one (checked when the stack renders).
+    pub log_analytics: Option<(String, String)>,
+}
+
+/// The cluster as a module: the `aks:` section and its [`AksWiring`].
+pub type AksModule<'a> = SectionModule<'a, Aks>;
+
+impl SectionModule<'_, Aks> {
+    /// Sends container insights to a Log Analytics workspace: `module.<module>.<output>` must be
+    /// the workspace's resource ID, declared by a module added before this one.
+    #[must_use]
+    pub fn with_log_analytics(mut self, module: &str, output: &str) -> Self {
+        self.context_mut().log_analytics = Some((module.to_owned(), output.to_owned()));
+        self
+    }
+}
+
+fn cluster(attr: &str) -> Expression {
+    traversal("azurerm_kubernetes_cluster", ["this", attr])
+}
+
+impl Section for Aks {
+    type Context = AksWiring;
+    const NAME: &'static str = "aks";
+
+    /// The cluster connection of the root's helm and kubernetes providers, from this module's
+    /// outputs and its authentication setting.
+    fn contribute(&self, _wiring: &AksWiring, stack: &StackContext) -> Result<Contributions, RenderError> {
+        let own = |output: &str| stack.reference(Self::NAME, output);
+        let (host, credentials) = match self.authentication {
+            ClusterAuthentication::EntraId => (own("host")?, ClusterCredentials::AzureCli),
+            ClusterAuthentication::LocalAccounts => (
+                own("cluster_host_endpoint")?,
+                ClusterCredentials::ClientCertificate {
+                    certificate: own("client_certificate")?,
+                    key: own("client_key")?,
+                },
+            ),
+        };
+        let note = match self.authentication {
+            ClusterAuthentication::EntraId => format!(
+                "Local accounts are off: Kubernetes access is Entra ID and Azure RBAC only. Whoever the azurerm provider authenticates as gets `Azure Kubernetes Service RBAC Cluster Admin` on this cluster alone (`azurerm_role_assignment.deployer_cluster_admin`), and the helm and kubernetes providers log in through kubelogin's `azurecli` mode, so run Terraform as one principal: `az login` on a workstation, or `azure/login` before `terraform` in CI (kubelogin's `azurecli` mode does not see `ARM_CLIENT_SECRET`).\n\nRole assignments take up to five minutes to take effect, and `depends_on` only orders their creation. `time_sleep.{PROPAGATION_WAIT}` waits {ROLE_PROPAGATION_WAIT} after the assignment, once (again only if the assignment is replaced), and the providers' host and CA outputs depend on it, so nothing talks to the API server before the role works. Without it the first apply fails with 403 and only a second one succeeds.\n\n`terraform destroy` removes the Helm releases before the assignment and the cluster: their providers are configured from outputs that depend on both. Replacing the cluster (a new name) leaves those providers without an address at plan time: apply `-target=module.aks` first, then the rest."
+            ),
+            ClusterAuthentication::LocalAccounts => "Local accounts are on (`aks.authentication: local_accounts`): the helm and kubernetes providers use the cluster's admin client certificate, which Terraform keeps in its state, so protect the state like a cluster-admin credential. Azure RBAC cannot scope anyone to a namespace on this cluster, and anyone allowed to list the cluster's credentials is cluster admin.\n\n`terraform destroy` removes the Helm releases before the cluster: their providers are configured from its outputs. Replacing the cluster (a new name) leaves those providers without an address at plan time: apply `-target=module.aks` first, then the rest.".to_owned(),
+        };
+        Ok(Contributions::new()
+            .readme_note("The cluster: who may talk to it, and the wait after the role", note)
+            .cluster(ClusterConnection {
+                name: own("name")?,
+                resource_group: stack.reference("resource_group", "name")?,
+                host,
+                cluster_ca_certificate: own("cluster_ca_certificate")?,
+                credentials,
+            }))
+    }
+
+    fn validate_at(&self, at: &FieldPath, diagnostics: &mut Diagnostics) {
         if !self.default_vm_size.starts_with("Standard_") || self.default_vm_size.contains(char::is_whitespace) {
             diagnostics.push(
                 at.key("default_vm_size"),
@@ -320,74 +381,8 @@ impl Aks {
             rules::ipv4_cidr(cidr, &at.key("api_server_authorized_ip_ranges").index(i), diagnostics);
         }
     }
-}
 
-/// The cluster as a module: the spec plus the cluster name derived from the stack.
-#[derive(Debug, Clone)]
-pub struct AksModule<'a> {
-    spec: &'a Aks,
-    log_analytics: Option<(String, String)>,
-}
-
-impl<'a> AksModule<'a> {
-    /// Wraps the spec.
-    pub fn new(spec: &'a Aks) -> Self {
-        Self { spec, log_analytics: None }
-    }
-
-    /// Sends container insights to a Log Analytics workspace: `module.<module>.<output>` must be
-    /// the workspace's resource ID, declared by a module added before this one.
-    pub fn with_log_analytics(mut self, module: &str, output: &str) -> Self {
-        self.log_analytics = Some((module.to_owned(), output.to_owned()));
-        self
-    }
-}
-
-fn cluster(attr: &str) -> Expression {
-    traversal("azurerm_kubernetes_cluster", ["this", attr])
-}
-
-impl Module for AksModule<'_> {
-    fn name(&self) -> &str {
-        "aks"
-    }
-
-    /// The cluster connection of the root's helm and kubernetes providers, from this module's
-    /// outputs and its authentication setting.
-    fn contribute(&self, stack: &StackContext) -> Result<Contributions, RenderError> {
-        let own = |output: &str| stack.reference(self.name(), output);
-        let (host, credentials) = match self.spec.authentication {
-            ClusterAuthentication::EntraId => (own("host")?, ClusterCredentials::AzureCli),
-            ClusterAuthentication::LocalAccounts => (
-                own("cluster_host_endpoint")?,
-                ClusterCredentials::ClientCertificate {
-                    certificate: own("client_certificate")?,
-                    key: own("client_key")?,
-                },
-            ),
-        };
-        let note = match self.spec.authentication {
-            ClusterAuthentication::EntraId => format!(
-                "Local accounts are off: Kubernetes access is Entra ID and Azure RBAC only. Whoever the azurerm provider authenticates as gets `Azure Kubernetes Service RBAC Cluster Admin` on this cluster alone (`azurerm_role_assignment.deployer_cluster_admin`), and the helm and kubernetes providers log in through kubelogin's `azurecli` mode, so run Terraform as one principal: `az login` on a workstation, or `azure/login` before `terraform` in CI (kubelogin's `azurecli` mode does not see `ARM_CLIENT_SECRET`).\n\nRole assignments take up to five minutes to take effect, and `depends_on` only orders their creation. `time_sleep.{PROPAGATION_WAIT}` waits {ROLE_PROPAGATION_WAIT} after the assignment, once (again only if the assignment is replaced), and the providers' host and CA outputs depend on it, so nothing talks to the API server before the role works. Without it the first apply fails with 403 and only a second one succeeds.\n\n`terraform destroy` removes the Helm releases before the assignment and the cluster: their providers are configured from outputs that depend on both. Replacing the cluster (a new name) leaves those providers without an address at plan time: apply `-target=module.aks` first, then the rest."
-            ),
-            ClusterAuthentication::LocalAccounts => "Local accounts are on (`aks.authentication: local_accounts`): the helm and kubernetes providers use the cluster's admin client certificate, which Terraform keeps in its state, so protect the state like a cluster-admin credential. Azure RBAC cannot scope anyone to a namespace on this cluster, and anyone allowed to list the cluster's credentials is cluster admin.\n\n`terraform destroy` removes the Helm releases before the cluster: their providers are configured from its outputs. Replacing the cluster (a new name) leaves those providers without an address at plan time: apply `-target=module.aks` first, then the rest.".to_owned(),
-        };
-        Ok(Contributions::new()
-            .readme_note("The cluster: who may talk to it, and the wait after the role", note)
-            .cluster(ClusterConnection {
-                name: own("name")?,
-                resource_group: stack.reference("resource_group", "name")?,
-                host,
-                cluster_ca_certificate: own("cluster_ca_certificate")?,
-                credentials,
-            }))
-    }
-
-    fn validate(&self, at: &FieldPath, diagnostics: &mut Diagnostics) {
-        self.spec.validate_at(at, diagnostics);
-    }
-
-    fn comments(&self) -> Vec<BlockComment> {
+    fn comments(&self, wiring: &AksWiring) -> Vec<BlockComment> {
         let skip =
             |id: &str, reason: &str| BlockComment::checkov_skip("azurerm_kubernetes_cluster", "this", id, reason);
         let mut comments = vec![
@@ -413,22 +408,22 @@ impl Module for AksModule<'_> {
                 "the Key Vault secrets provider add-on is not enabled, so there is nothing to rotate",
             ),
         ];
-        if self.log_analytics.is_none() {
+        if wiring.log_analytics.is_none() {
             comments.push(skip(
                 "CKV_AZURE_4",
                 "no Log Analytics workspace in this stack; add one with AksModule::with_log_analytics",
             ));
         }
-        if self.spec.api_server_authorized_ip_ranges.is_empty() {
+        if self.api_server_authorized_ip_ranges.is_empty() {
             comments.push(skip(
                 "CKV_AZURE_6",
                 "GitHub-hosted runners have no fixed IPs; list yours in aks.api_server_authorized_ip_ranges",
             ));
         }
-        if self.spec.sku_tier != SkuTier::Standard {
+        if self.sku_tier != SkuTier::Standard {
             comments.push(skip("CKV_AZURE_170", "aks.sku_tier chosen in the spec instead of Standard"));
         }
-        if self.spec.authentication == ClusterAuthentication::LocalAccounts {
+        if self.authentication == ClusterAuthentication::LocalAccounts {
             comments
                 .push(skip("CKV_AZURE_141", "local accounts kept on purpose: aks.authentication is local_accounts"));
         } else {
@@ -453,8 +448,8 @@ impl Module for AksModule<'_> {
         comments
     }
 
-    fn render(&self, stack: &StackContext) -> Result<RenderedModule, RenderError> {
-        let spec = self.spec;
+    fn render(&self, wiring: &AksWiring, stack: &StackContext) -> Result<RenderedModule, RenderError> {
+        let spec = self;
         let entra = spec.authentication == ClusterAuthentication::EntraId;
 
         let mut pool = Block::builder("default_node_pool")
@@ -543,7 +538,7 @@ impl Module for AksModule<'_> {
                     .add_attribute(("outbound_type", string("loadBalancer")))
                     .build()
             });
-        let workspace = match &self.log_analytics {
+        let workspace = match &wiring.log_analytics {
             Some((module, output)) => Some(stack.output(module, output)?),
             None => None,
         };
@@ -884,6 +879,7 @@ pub fn between(value: Expression, min: i64, max: i64) -> Expression {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::module::Module;
 
     fn broken(aks: &Aks) -> Vec<String> {
         let mut d = Diagnostics::new();

@@ -26,7 +26,8 @@ use crate::diagnostics::{Diagnostics, FieldPath};
 use crate::hcl_util::{object, string, strings, template, traversal, var};
 use crate::helm_release::RepositoryChart;
 use crate::module::{
-    Contributions, Module, Output, ProviderRequirement, RenderError, RenderedModule, StackContext, Variable,
+    Contributions, Output, ProviderRequirement, RenderError, RenderedModule, Section, SectionModule, StackContext,
+    Variable,
 };
 use crate::rules;
 
@@ -188,38 +189,11 @@ impl Tls {
         }
     }
 
-    /// Pushes every rule broken.
+    /// Pushes every rule broken (none when TLS is off).
     pub fn validate_at(&self, at: &FieldPath, diagnostics: &mut Diagnostics) {
-        let Some(settings) = self.settings() else { return };
-        match &settings.acme_email {
-            None => diagnostics.push(
-                at.key("acme_email"),
-                "required",
-                "Let's Encrypt needs a contact e-mail for the app host's certificate; set tls.acme_email, or `tls: false` to serve plain http",
-            ),
-            Some(email) => acme_email(email, &at.key("acme_email"), diagnostics),
+        if let Some(settings) = self.settings() {
+            settings.validate_at(at, diagnostics);
         }
-        let hsts = &settings.hsts;
-        if hsts.preload && !(hsts.include_subdomains && hsts.max_age_seconds >= 31_536_000) {
-            diagnostics.push(
-                at.key("hsts").key("preload"),
-                "hsts-preload",
-                "preload lists require include_subdomains: true and max_age_seconds of at least 31536000 (a year)",
-            );
-        }
-        let version = &settings.cert_manager.chart_version;
-        let path = at.key("cert_manager").key("chart_version");
-        match version.strip_prefix('v') {
-            Some(rest) => rules::semver(rest, &path, diagnostics),
-            None => diagnostics.push(
-                path,
-                "pinned-version",
-                format!(
-                    "cert-manager charts are versioned vMAJOR.MINOR.PATCH, such as {CHART_VERSION}, got {version:?}"
-                ),
-            ),
-        }
-        rules::kubernetes_name(&settings.cert_manager.namespace, &at.key("cert_manager").key("namespace"), diagnostics);
     }
 }
 
@@ -295,40 +269,75 @@ impl JsonSchema for Tls {
     }
 }
 
-/// cert-manager, its DNS-01 identity and the `ClusterIssuer`, as a module.
-#[derive(Debug, Clone)]
-pub struct CertManagerModule<'a> {
-    spec: &'a TlsSettings,
-    zone_name: &'a str,
+/// What the cert-manager module takes from outside `tls:`: the DNS zone whose records it may
+/// write. Its name, not a reference to the dns module's output: the README says which zone while
+/// generating, before any output exists (the zone's ID, which only Terraform knows, is read from
+/// the dns module's `zone_id` output).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct DnsZone {
+    /// The zone, such as `example.com`.
+    pub name: String,
 }
 
-impl<'a> CertManagerModule<'a> {
+/// cert-manager, its DNS-01 identity and the `ClusterIssuer`, as a module: the `tls:` settings
+/// and the [`DnsZone`].
+pub type CertManagerModule<'a> = SectionModule<'a, TlsSettings>;
+
+impl<'a> SectionModule<'a, TlsSettings> {
     /// cert-manager for certificates of names in the DNS zone `zone_name`.
-    pub fn new(spec: &'a TlsSettings, zone_name: &'a str) -> Self {
-        Self { spec, zone_name }
+    pub fn for_zone(spec: &'a TlsSettings, zone_name: &str) -> Self {
+        Self::with_context(spec, DnsZone { name: zone_name.to_owned() })
     }
 }
 
-impl Module for CertManagerModule<'_> {
-    fn name(&self) -> &str {
-        "cert_manager"
+impl Section for TlsSettings {
+    type Context = DnsZone;
+    const NAME: &'static str = "cert_manager";
+
+    fn validate_at(&self, at: &FieldPath, diagnostics: &mut Diagnostics) {
+        match &self.acme_email {
+            None => diagnostics.push(
+                at.key("acme_email"),
+                "required",
+                "Let's Encrypt needs a contact e-mail for the app host's certificate; set tls.acme_email, or `tls: false` to serve plain http",
+            ),
+            Some(email) => acme_email(email, &at.key("acme_email"), diagnostics),
+        }
+        let hsts = &self.hsts;
+        if hsts.preload && !(hsts.include_subdomains && hsts.max_age_seconds >= 31_536_000) {
+            diagnostics.push(
+                at.key("hsts").key("preload"),
+                "hsts-preload",
+                "preload lists require include_subdomains: true and max_age_seconds of at least 31536000 (a year)",
+            );
+        }
+        let version = &self.cert_manager.chart_version;
+        let path = at.key("cert_manager").key("chart_version");
+        match version.strip_prefix('v') {
+            Some(rest) => rules::semver(rest, &path, diagnostics),
+            None => diagnostics.push(
+                path,
+                "pinned-version",
+                format!(
+                    "cert-manager charts are versioned vMAJOR.MINOR.PATCH, such as {CHART_VERSION}, got {version:?}"
+                ),
+            ),
+        }
+        rules::kubernetes_name(&self.cert_manager.namespace, &at.key("cert_manager").key("namespace"), diagnostics);
     }
 
-    fn validate(&self, at: &FieldPath, diagnostics: &mut Diagnostics) {
-        Tls::Enabled(self.spec.clone()).validate_at(at, diagnostics);
-    }
-
-    fn contribute(&self, _stack: &StackContext) -> Result<Contributions, RenderError> {
+    fn contribute(&self, zone: &DnsZone, _stack: &StackContext) -> Result<Contributions, RenderError> {
         Ok(Contributions::new().readme_note(
             "cert-manager: one DNS zone, no secret",
             format!(
                 "cert-manager proves control of `{}` with DNS-01 TXT records. Its own user-assigned identity, trusted through workload identity for exactly cert-manager's service account, holds `DNS Zone Contributor` on that zone and nothing else; no client secret exists. There is no wait after that assignment: cert-manager retries a challenge until the role works.",
-                self.zone_name
+                zone.name
             ),
         ))
     }
 
-    fn render(&self, stack: &StackContext) -> Result<RenderedModule, RenderError> {
+    fn render(&self, zone: &DnsZone, stack: &StackContext) -> Result<RenderedModule, RenderError> {
         let identity_attr = |attr: &str| traversal("azurerm_user_assigned_identity", ["this", attr]);
         let mut identity = Block::builder("resource")
             .add_label("azurerm_user_assigned_identity")
@@ -425,15 +434,15 @@ impl Module for CertManagerModule<'_> {
             .passed(stack.output("aks", "oidc_issuer_url")?),
             Variable::required("dns_zone_id", "string", "Resource ID of the zone cert-manager may write records in.")
                 .passed(stack.output("dns", "zone_id")?),
-            Variable::required("dns_zone_name", "string", "Name of that zone.").passed(string(self.zone_name)),
+            Variable::required("dns_zone_name", "string", "Name of that zone.").passed(string(zone.name.clone())),
             Variable::required("acme_email", "string", "Contact e-mail of the Let's Encrypt account.")
                 .rule(&rules::EMAIL, "ACME e-mail")
-                .passed(string(self.spec.acme_email.clone().unwrap_or_default())),
+                .passed(string(self.acme_email.clone().unwrap_or_default())),
             Variable::optional(
                 "acme_server",
                 "string",
                 "ACME directory: Let's Encrypt production or staging.",
-                string(self.spec.issuer.server()),
+                string(self.issuer.server()),
             )
             .one_of(ACME_SERVERS, "ACME server")
             .passed_default(),
@@ -441,14 +450,14 @@ impl Module for CertManagerModule<'_> {
                 "cluster_issuer_name",
                 "string",
                 "Name of the ClusterIssuer the app's Ingress asks for certificates.",
-                string(self.spec.issuer.cluster_issuer_name()),
+                string(self.issuer.cluster_issuer_name()),
             )
             .passed_default(),
             Variable::optional(
                 "chart_version",
                 "string",
                 "Pinned cert-manager chart version.",
-                string(self.spec.cert_manager.chart_version.clone()),
+                string(self.cert_manager.chart_version.clone()),
             )
             .rule(&rules::V_SEMVER, "chart version")
             .passed_default(),
@@ -456,7 +465,7 @@ impl Module for CertManagerModule<'_> {
                 "namespace",
                 "string",
                 "Namespace of cert-manager.",
-                string(self.spec.cert_manager.namespace.clone()),
+                string(self.cert_manager.namespace.clone()),
             )
             .passed_default(),
             // Not passed: the chart's own name, documented where the federated credential uses it.

@@ -9,7 +9,8 @@ use crate::common::placement;
 use crate::diagnostics::{Diagnostics, FieldPath};
 use crate::hcl_util::{object, string, traversal, var};
 use crate::module::{
-    Contributions, Input, Module, Output, ProviderRequirement, RenderError, RenderedModule, StackContext, Variable,
+    Contributions, Input, Output, ProviderRequirement, RenderError, RenderedModule, Section, SectionModule,
+    StackContext, Variable,
 };
 use crate::rules;
 
@@ -66,9 +67,53 @@ impl Dns {
             host.strip_suffix(&format!(".{}", self.hosted_zone_name)).map(str::to_owned)
         }
     }
+}
 
-    /// Pushes every rule broken.
-    pub fn validate_at(&self, at: &FieldPath, diagnostics: &mut Diagnostics) {
+/// What the zone module takes from outside `dns:`: the app host, whose A record it creates.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct AppRecord {
+    /// The record's name relative to the zone (`@` for the apex).
+    pub name: String,
+}
+
+/// The zone as a module: the `dns:` section and the [`AppRecord`] aliasing the ingress IP.
+pub type DnsModule<'a> = SectionModule<'a, Dns>;
+
+impl<'a> SectionModule<'a, Dns> {
+    /// The zone, with the A record of `host` aliasing the ingress IP (at the apex when `host` is
+    /// outside the zone, which the spec's `host-in-zone` rule refuses).
+    pub fn for_app_host(spec: &'a Dns, host: &str) -> Self {
+        let name = spec.relative_name(host).unwrap_or_else(|| "@".to_owned());
+        Self::with_context(spec, AppRecord { name })
+    }
+}
+
+/// `dns.subdomains[i].name` under `at`.
+fn at_subdomain(at: &FieldPath, index: usize) -> FieldPath {
+    at.key("subdomains").index(index).key("name")
+}
+
+impl Section for Dns {
+    type Context = AppRecord;
+    const NAME: &'static str = "dns";
+
+    /// The README step that delegates the zone to Azure's name servers.
+    fn contribute(&self, _app: &AppRecord, stack: &StackContext) -> Result<Contributions, RenderError> {
+        let name_servers = stack.reference(Self::NAME, "name_servers")?;
+        Ok(Contributions::new()
+            .readme_step(
+                "Delegate the DNS zone",
+                format!(
+                    "Point the `{}` zone's NS records at your registrar to these name servers:\n\n```sh\nterraform -chdir=terraform output {}\n```",
+                    self.hosted_zone_name,
+                    name_servers.root_output()
+                ),
+            )
+            .root_output(name_servers))
+    }
+
+    fn validate_at(&self, at: &FieldPath, diagnostics: &mut Diagnostics) {
         let at_zone = at;
         rules::dns_name(&self.hosted_zone_name, &at.key("hosted_zone_name"), diagnostics);
         // (name, type) → index of the first entry, and name → index of the first CNAME.
@@ -164,52 +209,8 @@ impl Dns {
             }
         }
     }
-}
 
-/// The zone as a module; `app_host` gets an alias A record to the ingress IP.
-#[derive(Debug, Clone)]
-pub struct DnsModule<'a> {
-    spec: &'a Dns,
-    app_record: String,
-}
-
-impl<'a> DnsModule<'a> {
-    /// The zone, with an A record `app_record` (relative name) aliasing the ingress IP.
-    pub fn new(spec: &'a Dns, app_record: String) -> Self {
-        Self { spec, app_record }
-    }
-}
-
-/// `dns.subdomains[i].name` under `at`.
-fn at_subdomain(at: &FieldPath, index: usize) -> FieldPath {
-    at.key("subdomains").index(index).key("name")
-}
-
-impl Module for DnsModule<'_> {
-    fn name(&self) -> &str {
-        "dns"
-    }
-
-    /// The README step that delegates the zone to Azure's name servers.
-    fn contribute(&self, stack: &StackContext) -> Result<Contributions, RenderError> {
-        let name_servers = stack.reference(self.name(), "name_servers")?;
-        Ok(Contributions::new()
-            .readme_step(
-                "Delegate the DNS zone",
-                format!(
-                    "Point the `{}` zone's NS records at your registrar to these name servers:\n\n```sh\nterraform -chdir=terraform output {}\n```",
-                    self.spec.hosted_zone_name,
-                    name_servers.root_output()
-                ),
-            )
-            .root_output(name_servers))
-    }
-
-    fn validate(&self, at: &FieldPath, diagnostics: &mut Diagnostics) {
-        self.spec.validate_at(at, diagnostics);
-    }
-
-    fn render(&self, stack: &StackContext) -> Result<RenderedModule, RenderError> {
+    fn render(&self, app: &AppRecord, stack: &StackContext) -> Result<RenderedModule, RenderError> {
         let zone_name = traversal("azurerm_dns_zone", ["this", "name"]);
         let mut body = Body::builder().add_block(
             Block::builder("resource")
@@ -235,7 +236,6 @@ impl Module for DnsModule<'_> {
         let mut extra = Vec::new();
         for kind in [RecordType::A, RecordType::Cname, RecordType::Txt] {
             let entries: Vec<(&str, Expression)> = self
-                .spec
                 .subdomains
                 .iter()
                 .filter(|s| s.record_type == kind)
@@ -298,9 +298,9 @@ impl Module for DnsModule<'_> {
         inputs.extend([
             Variable::required("zone_name", "string", "The DNS zone, such as example.com.")
                 .rule(&crate::rules::DNS_NAME, "zone name")
-                .passed(string(self.spec.hosted_zone_name.clone())),
+                .passed(string(self.hosted_zone_name.clone())),
             Variable::required("app_record_name", "string", "Relative name of the app host's A record.")
-                .passed(string(self.app_record.clone())),
+                .passed(string(app.name.clone())),
             Variable::required("ingress_public_ip_id", "string", "Resource ID of the ingress controller's public IP.")
                 .passed(stack.output("ingress", "public_ip_id")?),
         ]);

@@ -35,31 +35,46 @@ pub const HTTP_LISTENER: &str = "http";
 /// See [`HTTP_LISTENER`].
 pub const HTTPS_LISTENER: &str = "https";
 
-/// The Gateway objects as a module.
-#[derive(Debug, Clone)]
-pub struct GatewayModule<'a> {
-    spec: &'a Ingress,
-    host: &'a str,
-    route_namespace: &'a str,
-    tls: Option<(&'a TlsSettings, String)>,
+/// The Gateway objects as a module. Not a spec section of its own: it owns the few values it
+/// takes from the `ingress:`, `app:` and `kubernetes_access:` sections, all validated there, and
+/// reads everything Terraform knows (the namespace, the IP, the issuer) from the outputs of the
+/// ingress and cert-manager modules.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct GatewayModule {
+    /// Envoy proxy replicas (the ingress controller's `replicas`).
+    pub replicas: u32,
+    /// The app host the listeners serve.
+    pub host: String,
+    /// The only namespace whose `HTTPRoute`s may attach (the app's).
+    pub route_namespace: String,
+    /// The Secret cert-manager issues the host's certificate into, served by the HTTPS listener;
+    /// `None` for plain http.
+    pub certificate_secret: Option<String>,
 }
 
-impl<'a> GatewayModule<'a> {
+impl GatewayModule {
     /// The Gateway for `host`, admitting routes from `route_namespace` (the app's), plain http
     /// until [`GatewayModule::with_tls`].
-    pub fn new(spec: &'a Ingress, host: &'a str, route_namespace: &'a str) -> Self {
-        Self { spec, host, route_namespace, tls: None }
+    pub fn new(spec: &Ingress, host: &str, route_namespace: &str) -> Self {
+        Self {
+            replicas: spec.replicas,
+            host: host.to_owned(),
+            route_namespace: route_namespace.to_owned(),
+            certificate_secret: None,
+        }
     }
 
-    /// Adds the HTTPS listener serving the certificate cert-manager issues into `secret_name`.
+    /// Adds the HTTPS listener serving the certificate cert-manager issues into `secret_name`
+    /// (when `tls` is on).
     #[must_use]
-    pub fn with_tls(mut self, tls: Option<&'a TlsSettings>, secret_name: &str) -> Self {
-        self.tls = tls.map(|settings| (settings, secret_name.to_owned()));
+    pub fn with_tls(mut self, tls: Option<&TlsSettings>, secret_name: &str) -> Self {
+        self.certificate_secret = tls.map(|_| secret_name.to_owned());
         self
     }
 }
 
-impl Module for GatewayModule<'_> {
+impl Module for GatewayModule {
     fn name(&self) -> &str {
         "gateway"
     }
@@ -84,15 +99,15 @@ impl Module for GatewayModule<'_> {
                 .passed(ingress("ip_resource_group_name")?),
             Variable::required("public_ip_name", "string", "Name of the ingress static public IP.")
                 .passed(ingress("public_ip_name")?),
-            Variable::optional("replicas", "number", "Envoy proxy replicas.", Expression::from(self.spec.replicas))
+            Variable::optional("replicas", "number", "Envoy proxy replicas.", Expression::from(self.replicas))
                 .range(REPLICAS, "replicas")
                 .passed_default(),
             Variable::required("host", "string", "The app host the listeners serve.")
                 .rule(&crate::rules::DNS_NAME, "host")
-                .passed(string(self.host)),
+                .passed(string(self.host.clone())),
             Variable::required("route_namespace", "string", "The only namespace whose HTTPRoutes may attach.")
                 .rule(&crate::rules::KUBERNETES_NAME, "route namespace")
-                .passed(string(self.route_namespace)),
+                .passed(string(self.route_namespace.clone())),
         ];
         let mut values = vec![
             (
@@ -126,7 +141,7 @@ impl Module for GatewayModule<'_> {
             ("host", var("host")),
             ("routeNamespace", var("route_namespace")),
         ];
-        if let Some((_, secret_name)) = &self.tls {
+        if let Some(secret_name) = &self.certificate_secret {
             inputs.extend([
                 // The ClusterIssuer's name, known once its release is installed: the Certificate
                 // below is applied after cert-manager's CRDs and the issuer exist.

@@ -13,8 +13,8 @@ use crate::diagnostics::{Diagnostics, FieldPath};
 use crate::hcl_util::{object, string, template, traversal, var};
 use crate::helm_release::RepositoryChart;
 use crate::module::{
-    BlockComment, Contributions, Input, Module, Output, ProviderRequirement, RenderError, RenderedModule, StackContext,
-    Variable,
+    BlockComment, Contributions, Input, Output, ProviderRequirement, RenderError, RenderedModule, Section,
+    SectionModule, StackContext, Variable,
 };
 use crate::rules::{self, Range, Rule};
 
@@ -149,51 +149,38 @@ impl Ingress {
     pub fn namespace(&self) -> &str {
         self.namespace.as_deref().unwrap_or(self.backend.default_namespace())
     }
+}
 
-    /// Pushes every rule broken.
-    pub fn validate_at(&self, at: &FieldPath, diagnostics: &mut Diagnostics) {
+/// The controller as a module: the `ingress:` section and, as its context, the TLS settings
+/// (`None` serves plain http). HSTS and the HTTPS redirect are configured on the controller, but
+/// the user sets them under `tls:`, beside the certificate.
+pub type IngressModule<'a> = SectionModule<'a, Ingress>;
+
+impl SectionModule<'_, Ingress> {
+    /// Serves HTTPS as `tls` says: HTTP redirected, HSTS on HTTPS responses.
+    #[must_use]
+    pub fn with_tls(mut self, tls: Option<&TlsSettings>) -> Self {
+        *self.context_mut() = tls.cloned();
+        self
+    }
+}
+
+impl Section for Ingress {
+    type Context = Option<TlsSettings>;
+    const NAME: &'static str = "ingress";
+
+    fn validate_at(&self, at: &FieldPath, diagnostics: &mut Diagnostics) {
         self.backend.chart_version_rule().check_at(self.chart_version(), &at.key("chart_version"), diagnostics);
         rules::KUBERNETES_NAME.check_at(self.class_name(), &at.key("ingress_class_name"), diagnostics);
         rules::KUBERNETES_NAME.check_at(self.namespace(), &at.key("namespace"), diagnostics);
         REPLICAS.check_at(self.replicas, &at.key("replicas"), diagnostics);
     }
-}
 
-/// The controller as a module.
-#[derive(Debug, Clone)]
-pub struct IngressModule<'a> {
-    spec: &'a Ingress,
-    tls: Option<&'a TlsSettings>,
-}
-
-impl<'a> IngressModule<'a> {
-    /// Wraps the spec (plain http until [`IngressModule::with_tls`]).
-    pub fn new(spec: &'a Ingress) -> Self {
-        Self { spec, tls: None }
-    }
-
-    /// Serves HTTPS as `tls` says: HTTP redirected, HSTS on HTTPS responses.
-    #[must_use]
-    pub fn with_tls(mut self, tls: Option<&'a TlsSettings>) -> Self {
-        self.tls = tls;
-        self
-    }
-}
-
-impl Module for IngressModule<'_> {
-    fn name(&self) -> &str {
-        "ingress"
-    }
-
-    fn validate(&self, at: &FieldPath, diagnostics: &mut Diagnostics) {
-        self.spec.validate_at(at, diagnostics);
-    }
-
-    fn comments(&self) -> Vec<BlockComment> {
+    fn comments(&self, _tls: &Option<TlsSettings>) -> Vec<BlockComment> {
         static_ip_comments()
     }
 
-    fn contribute(&self, _stack: &StackContext) -> Result<Contributions, RenderError> {
+    fn contribute(&self, _tls: &Option<TlsSettings>, _stack: &StackContext) -> Result<Contributions, RenderError> {
         Ok(Contributions::new().readme_note(
             "The ingress IP: its own resource group, and the wait",
             format!(
@@ -203,7 +190,7 @@ impl Module for IngressModule<'_> {
         ))
     }
 
-    fn render(&self, stack: &StackContext) -> Result<RenderedModule, RenderError> {
+    fn render(&self, tls: &Option<TlsSettings>, stack: &StackContext) -> Result<RenderedModule, RenderError> {
         let annotations = object(
             load_balancer_annotations()
                 .into_iter()
@@ -213,9 +200,9 @@ impl Module for IngressModule<'_> {
                 )])
                 .collect::<Vec<_>>(),
         );
-        let release = match self.spec.backend {
-            IngressBackend::Nginx => nginx_release(annotations, self.tls),
-            IngressBackend::Traefik => crate::traefik::release(annotations, self.tls, static_ip_ready()),
+        let release = match self.backend {
+            IngressBackend::Nginx => nginx_release(annotations, tls.as_ref()),
+            IngressBackend::Traefik => crate::traefik::release(annotations, tls.as_ref(), static_ip_ready()),
             // The Service with the static IP belongs to the Gateway's Envoy proxies, configured
             // by the gateway module's EnvoyProxy from this module's outputs.
             IngressBackend::Gateway => crate::envoy_gateway::release(static_ip_ready()),
@@ -228,22 +215,22 @@ impl Module for IngressModule<'_> {
                 "chart_version",
                 "string",
                 "Pinned chart version of the controller.",
-                string(self.spec.chart_version()),
+                string(self.chart_version()),
             )
-            .rule(&self.spec.backend.chart_version_rule(), "chart version")
+            .rule(&self.backend.chart_version_rule(), "chart version")
             .passed_default(),
             Variable::optional(
                 "ingress_class_name",
                 "string",
                 "Ingress class the controller serves.",
-                string(self.spec.class_name()),
+                string(self.class_name()),
             )
             .rule(&rules::KUBERNETES_NAME, "ingress class name")
             .passed_default(),
-            Variable::optional("namespace", "string", "Namespace of the controller.", string(self.spec.namespace()))
+            Variable::optional("namespace", "string", "Namespace of the controller.", string(self.namespace()))
                 .rule(&rules::KUBERNETES_NAME, "namespace")
                 .passed_default(),
-            Variable::optional("replicas", "number", "Controller replicas.", Expression::from(self.spec.replicas))
+            Variable::optional("replicas", "number", "Controller replicas.", Expression::from(self.replicas))
                 .range(REPLICAS, "replicas")
                 .passed_default(),
         ]);
@@ -252,12 +239,12 @@ impl Module for IngressModule<'_> {
             Output::new("ingress_class_name", var("ingress_class_name"), "Ingress class to use in Ingress objects."),
             Output::new(
                 "namespace",
-                traversal("helm_release", [self.spec.backend.release_label(), "namespace"]),
+                traversal("helm_release", [self.backend.release_label(), "namespace"]),
                 "Namespace of the controller.",
             ),
         ];
         outputs.extend(static_ip_outputs());
-        if self.spec.backend.is_gateway_api() {
+        if self.backend.is_gateway_api() {
             // The gateway module's EnvoyProxy puts these on the Envoy Service it asks for.
             outputs.push(Output::new(
                 "public_ip_name",
@@ -273,7 +260,7 @@ impl Module for IngressModule<'_> {
             ],
             main: Body::builder().add_blocks(static_ip_blocks()).add_block(release).build(),
             outputs,
-            warnings: match self.spec.backend {
+            warnings: match self.backend {
                 IngressBackend::Nginx => vec![NGINX_RETIRED_WARNING.to_owned()],
                 IngressBackend::Traefik | IngressBackend::Gateway => Vec::new(),
             },

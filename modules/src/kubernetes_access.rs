@@ -10,7 +10,9 @@ use crate::diagnostics::{Diagnostics, FieldPath};
 use crate::github_oidc::variables;
 use crate::github_oidc::{Github, federated_identity, identity_inputs, identity_outputs};
 use crate::hcl_util::{object, string, template, traversal, var};
-use crate::module::{Contributions, Module, ProviderRequirement, RenderError, RenderedModule, StackContext, Variable};
+use crate::module::{
+    Contributions, ProviderRequirement, RenderError, RenderedModule, Section, SectionModule, StackContext, Variable,
+};
 use crate::rules;
 
 /// Where and how CI deploys.
@@ -56,28 +58,23 @@ impl DeployRole {
     }
 }
 
-impl KubernetesAccess {
-    /// Pushes every rule broken.
-    pub fn validate_at(&self, at: &FieldPath, diagnostics: &mut Diagnostics) {
-        rules::kubernetes_name(&self.namespace, &at.key("namespace"), diagnostics);
-        if ["kube-system", "kube-public", "kube-node-lease", "default"].contains(&self.namespace.as_str()) {
-            diagnostics.push(
-                at.key("namespace"),
-                "reserved-namespace",
-                format!("{:?} is a system namespace; deploy the workload to a namespace of its own", self.namespace),
-            );
-        }
-    }
+/// What the deploy identity module takes from outside `kubernetes_access:`, all needed while
+/// generating: names and the federated credential's subject come from the repository, and the
+/// cluster's authentication decides which role assignments exist at all.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct DeployTarget {
+    /// The repository whose workflows deploy.
+    pub github: Github,
+    /// How the cluster authenticates clients: with local accounts Azure RBAC cannot scope the
+    /// identity to the namespace.
+    pub authentication: ClusterAuthentication,
+    /// Custom resources the identity may also read, write and delete in the namespace.
+    pub custom_resources: Vec<CustomResource>,
 }
 
-/// The deploy identity as a module.
-#[derive(Debug, Clone)]
-pub struct KubernetesAccessModule<'a> {
-    spec: &'a KubernetesAccess,
-    github: &'a Github,
-    authentication: ClusterAuthentication,
-    custom_resources: Vec<CustomResource>,
-}
+/// The deploy identity as a module: the `kubernetes_access:` section and its [`DeployTarget`].
+pub type KubernetesAccessModule<'a> = SectionModule<'a, KubernetesAccess>;
 
 /// A namespaced custom resource the deploy identity may read, write and delete, such as Gateway
 /// API `HTTPRoute`s: Azure's built-in AKS roles cover built-in kinds only.
@@ -122,51 +119,57 @@ impl CustomResource {
     }
 }
 
-impl<'a> KubernetesAccessModule<'a> {
+impl<'a> SectionModule<'a, KubernetesAccess> {
     /// The deploy identity for `github`'s workflows on a cluster using `authentication`.
-    pub fn new(spec: &'a KubernetesAccess, github: &'a Github, authentication: ClusterAuthentication) -> Self {
-        Self { spec, github, authentication, custom_resources: Vec::new() }
+    pub fn for_repository(spec: &'a KubernetesAccess, github: &Github, authentication: ClusterAuthentication) -> Self {
+        Self::with_context(spec, DeployTarget { github: github.clone(), authentication, custom_resources: Vec::new() })
     }
 
     /// Lets the identity also read, write and delete `resources` in the namespace.
     #[must_use]
     pub fn with_custom_resources(mut self, resources: impl IntoIterator<Item = CustomResource>) -> Self {
-        self.custom_resources.extend(resources);
+        self.context_mut().custom_resources.extend(resources);
         self
     }
 }
 
-impl Module for KubernetesAccessModule<'_> {
-    fn name(&self) -> &str {
-        "kubernetes_access"
-    }
+impl Section for KubernetesAccess {
+    type Context = DeployTarget;
+    const NAME: &'static str = "kubernetes_access";
 
     /// What the deploy job needs: this identity's client id and the cluster it deploys to.
-    fn contribute(&self, stack: &StackContext) -> Result<Contributions, RenderError> {
-        let note = if self.authentication == ClusterAuthentication::EntraId {
+    fn contribute(&self, target: &DeployTarget, stack: &StackContext) -> Result<Contributions, RenderError> {
+        let note = if target.authentication == ClusterAuthentication::EntraId {
             format!(
                 "The deploy job logs in as its own identity, not the push identity. It holds `Azure Kubernetes Service Cluster User Role` on the cluster (enough to fetch a kubeconfig without credentials in it) and `{}` scoped to `<cluster id>/namespaces/{}` only, so CI can deploy into that namespace and nowhere else.",
-                self.spec.role.role_definition_name(),
-                self.spec.namespace
+                self.role.role_definition_name(),
+                self.namespace
             )
         } else {
             "The deploy job logs in as its own identity, not the push identity, with `Azure Kubernetes Service Cluster User Role` on the cluster. With local accounts that role hands out cluster-wide credentials: Azure RBAC cannot scope it to a namespace (switch `aks.authentication` to `entra_id` for that).".to_owned()
         };
         Ok(Contributions::new()
             .readme_note("The deploy identity's scope", note)
-            .repository_variable(variables::DEPLOY_CLIENT_ID, stack.reference(self.name(), "client_id")?)
+            .repository_variable(variables::DEPLOY_CLIENT_ID, stack.reference(Self::NAME, "client_id")?)
             .repository_variable(variables::AKS_NAME, stack.reference("aks", "name")?)
             .repository_variable(variables::RESOURCE_GROUP_NAME, stack.reference("resource_group", "name")?))
     }
 
-    fn validate(&self, at: &FieldPath, diagnostics: &mut Diagnostics) {
-        self.spec.validate_at(at, diagnostics);
+    fn validate_at(&self, at: &FieldPath, diagnostics: &mut Diagnostics) {
+        rules::kubernetes_name(&self.namespace, &at.key("namespace"), diagnostics);
+        if ["kube-system", "kube-public", "kube-node-lease", "default"].contains(&self.namespace.as_str()) {
+            diagnostics.push(
+                at.key("namespace"),
+                "reserved-namespace",
+                format!("{:?} is a system namespace; deploy the workload to a namespace of its own", self.namespace),
+            );
+        }
     }
 
-    fn render(&self, stack: &StackContext) -> Result<RenderedModule, RenderError> {
+    fn render(&self, target: &DeployTarget, stack: &StackContext) -> Result<RenderedModule, RenderError> {
         let body = Body::builder().add_blocks(federated_identity(
             var("display_name"),
-            &format!("GitHub Actions in {}, allowed to deploy to one namespace", self.github.repo),
+            &format!("GitHub Actions in {}, allowed to deploy to one namespace", target.github.repo),
         ));
         let principal = traversal("azuread_service_principal", ["this", "object_id"]);
         let namespace = Block::builder("resource")
@@ -197,7 +200,7 @@ impl Module for KubernetesAccessModule<'_> {
             .build();
         let mut body = body.add_block(namespace).add_block(user);
         let mut warnings = Vec::new();
-        if self.authentication == ClusterAuthentication::EntraId {
+        if target.authentication == ClusterAuthentication::EntraId {
             body = body.add_block(
                 Block::builder("resource")
                     .add_label("azurerm_role_assignment")
@@ -211,8 +214,8 @@ impl Module for KubernetesAccessModule<'_> {
                     .add_attribute(("principal_type", string("ServicePrincipal")))
                     .build(),
             );
-            if !self.custom_resources.is_empty() {
-                body = body.add_blocks(custom_resource_role(&self.custom_resources, principal));
+            if !target.custom_resources.is_empty() {
+                body = body.add_blocks(custom_resource_role(&target.custom_resources, principal));
             }
         } else {
             warnings.push(
@@ -220,22 +223,22 @@ impl Module for KubernetesAccessModule<'_> {
             );
         }
 
-        let mut inputs = identity_inputs(&format!("gha-{}-deploy", self.github.slug()), self.github.subject());
+        let mut inputs = identity_inputs(&format!("gha-{}-deploy", target.github.slug()), target.github.subject());
         inputs.extend([
             Variable::required("cluster_id", "string", "Resource ID of the AKS cluster.")
                 .passed(stack.output("aks", "id")?),
             Variable::required("namespace", "string", "Namespace CI deploys to.")
                 .rule(&crate::rules::KUBERNETES_NAME, "namespace")
-                .passed(string(self.spec.namespace.clone())),
+                .passed(string(self.namespace.clone())),
             Variable::optional(
                 "role_definition_name",
                 "string",
                 "Namespace-scoped role of the deploy identity.",
-                string(self.spec.role.role_definition_name()),
+                string(self.role.role_definition_name()),
             )
             .passed_default(),
         ]);
-        if self.authentication == ClusterAuthentication::EntraId && !self.custom_resources.is_empty() {
+        if target.authentication == ClusterAuthentication::EntraId && !target.custom_resources.is_empty() {
             inputs.push(
                 Variable::required(
                     "resource_group_id",

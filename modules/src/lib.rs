@@ -24,6 +24,7 @@ pub mod kubernetes_access;
 pub mod module;
 pub mod resource_group;
 pub mod rules;
+pub mod section;
 pub mod source;
 pub mod spec;
 pub mod stack;
@@ -32,7 +33,7 @@ pub mod traefik;
 pub use diagnostics::{Diagnostic, Diagnostics, FieldPath, Location};
 pub use module::{
     BlockComment, ClusterConnection, ClusterCredentials, ContributedJob, Contributions, Input, Module, Output,
-    OutputRef, ProviderRequirement, ReadmeNote, ReadmeStep, RenderError, RenderedModule, RepositoryVariable, ShellStep,
-    StackContext, StackSettings, Variable, WorkflowJob, WorkflowStep,
+    OutputRef, ProviderRequirement, ReadmeNote, ReadmeStep, RenderError, RenderedModule, RepositoryVariable, Section,
+    SectionModule, ShellStep, StackContext, StackSettings, Variable, WorkflowJob, WorkflowStep,
 };
 pub use spec::StackSpec;

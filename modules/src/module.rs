@@ -18,6 +18,11 @@
 //! - **Rules**: [`Module::validate`] reports every broken rule at once; **comments** inside the
 //!   child module's blocks come from [`Module::comments`].
 //!
+//! A module is usually a section of the spec. One that needs nothing beyond its own settings
+//! implements [`Module`] itself (`&spec.acr` is then a module); one that also needs values from
+//! other sections implements [`Section`] and is a [`SectionModule`] (`AksModule`), which says
+//! what belongs in that context and what must be an output instead.
+//!
 //! Add a module with `Stack::push`, `insert_before` or `replace` (in `stackgen::generator`), and
 //! change the app or its delivery with `Stack::with_app` / `with_delivery`: the chart, the
 //! workflows and the README are built from that stack, never from the raw spec. The generator only
@@ -34,6 +39,7 @@ pub use crate::contribution::{
 use crate::diagnostics::{Diagnostics, FieldPath};
 pub use crate::error::RenderError;
 use crate::rules::{OneOf, Range, Rule};
+pub use crate::section::{Section, SectionModule};
 pub use crate::stack::StackSettings;
 
 /// A piece of the stack that renders to one local Terraform child module

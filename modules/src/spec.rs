@@ -14,7 +14,7 @@ use crate::gateway::GatewayModule;
 use crate::github_oidc::Github;
 use crate::ingress::{Ingress, IngressModule};
 use crate::kubernetes_access::{KubernetesAccess, KubernetesAccessModule};
-use crate::module::Module;
+use crate::module::{Module, Section};
 use crate::source::Source;
 use crate::stack::StackSettings;
 
@@ -79,16 +79,15 @@ impl StackSpec {
     /// Modules only refer to outputs of modules before them.
     pub fn modules(&self) -> Vec<(FieldPath, Box<dyn Module + '_>)> {
         let root = FieldPath::root();
-        let app_record = self.dns.relative_name(&self.app.host).unwrap_or_else(|| "@".to_owned());
         let mut modules: Vec<(FieldPath, Box<dyn Module + '_>)> = vec![
             (root.key("stack"), Box::new(&self.stack)),
             (root.key("aks"), Box::new(AksModule::new(&self.aks))),
             (root.key("acr"), Box::new(&self.acr)),
             (root.key("ingress"), Box::new(IngressModule::new(&self.ingress).with_tls(self.tls.settings()))),
-            (root.key("dns"), Box::new(DnsModule::new(&self.dns, app_record))),
+            (root.key("dns"), Box::new(DnsModule::for_app_host(&self.dns, &self.app.host))),
         ];
         if let Some(tls) = self.tls.settings() {
-            modules.push((root.key("tls"), Box::new(CertManagerModule::new(tls, &self.dns.hosted_zone_name))));
+            modules.push((root.key("tls"), Box::new(CertManagerModule::for_zone(tls, &self.dns.hosted_zone_name))));
         }
         if self.ingress.backend.is_gateway_api() {
             modules.push((
@@ -104,10 +103,14 @@ impl StackSpec {
             DeployMode::Push => modules.push((
                 root.key("kubernetes_access"),
                 Box::new(
-                    KubernetesAccessModule::new(&self.kubernetes_access, &self.github, self.aks.authentication)
-                        .with_custom_resources(
-                            self.ingress.backend.is_gateway_api().then_some(crate::kubernetes_access::HTTP_ROUTES),
-                        ),
+                    KubernetesAccessModule::for_repository(
+                        &self.kubernetes_access,
+                        &self.github,
+                        self.aks.authentication,
+                    )
+                    .with_custom_resources(
+                        self.ingress.backend.is_gateway_api().then_some(crate::kubernetes_access::HTTP_ROUTES),
+                    ),
                 ),
             )),
             // Argo CD pulls from git, so CI gets no cluster identity at all.
