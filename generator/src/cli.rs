@@ -258,7 +258,7 @@ fn report(name: &str, diagnostics: &Diagnostics) {
 
 /// The spec's JSON Schema, pretty-printed.
 pub fn schema_json() -> String {
-    crate::repository::schema_json()
+    crate::repository::schema_json().to_owned()
 }
 
 /// [`exit::OUTPUT_UNWRITABLE`] for a problem with the output folder the user can fix, otherwise

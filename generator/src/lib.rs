@@ -12,6 +12,7 @@ pub mod file_tree;
 pub mod generate;
 pub mod generated;
 pub mod hclfmt;
+pub mod json_schema;
 pub mod load;
 pub mod markdown;
 pub mod pipeline;

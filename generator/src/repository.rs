@@ -47,9 +47,9 @@ generated.diff
 ";
 
 /// The spec's JSON Schema, pretty-printed, as `stackgen schema` prints it.
-pub fn schema_json() -> String {
-    let schema = schemars::schema_for!(StackSpec);
-    serde_json::to_string_pretty(&schema).unwrap_or_default()
+pub fn schema_json() -> &'static str {
+    static TEXT: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    TEXT.get_or_init(|| serde_json::to_string_pretty(crate::json_schema::of::<StackSpec>()).unwrap_or_default())
 }
 
 /// `.gitignore` and `stackgen.schema.json`.

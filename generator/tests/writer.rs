@@ -619,3 +619,43 @@ fn a_journal_whose_staged_files_are_torn_is_discarded() {
         assert_eq!(contents(&out), old, "{torn}: nothing had been moved, nothing changed");
     }
 }
+
+/// A folder the output does not have yet moves in with one rename, as a whole: a crash just
+/// after its first file's step already shows every file below it, a failure at any later step
+/// takes the whole folder out again, and the next run finishes the write either way.
+#[test]
+fn a_new_folder_moves_in_whole_and_leaves_whole() {
+    let v2 = tree(&[
+        ("terraform/main.tf", "a = 2\n"),
+        ("terraform/new/a/one.tf", "n = 1\n"),
+        ("terraform/new/a/two.tf", "n = 2\n"),
+        ("terraform/new/b.tf", "n = 3\n"),
+        ("terraform/variables.tf", "variable \"x\" {}\n"),
+    ]);
+    let fresh = || {
+        let tmp = tempfile::tempdir().expect("tempdir");
+        write(&v1(), &tmp.path().join("out"), &WriteOptions::default()).expect("first write");
+        tmp
+    };
+    // Steps: main.tf, new/a/one.tf (moves `terraform/new` whole), new/a/two.tf, new/b.tf, the
+    // removal of modules/aks/main.tf, the manifest.
+    let tmp = fresh();
+    let out = tmp.path().join("out");
+    write_with_hook(&v2, &out, &WriteOptions::default(), Some(Hook::CrashAt(2))).expect("crashes");
+    for path in ["terraform/new/a/two.tf", "terraform/new/b.tf"] {
+        assert!(out.join(path).is_file(), "{path} came in with its folder");
+        assert!(!out.join(STAGING_PATH).join("new").join(path).exists(), "{path} is no longer staged");
+    }
+    recover(&out).expect("recovers");
+    assert_eq!(contents(&out), reference(&v2));
+
+    for step in 0..6 {
+        let tmp = fresh();
+        let out = tmp.path().join("out");
+        let before = snapshot(&out);
+        let error = write_failing_after(&v2, &out, &WriteOptions::default(), Some(step)).expect_err("injected failure");
+        assert!(matches!(error, WriteError::RolledBack { .. }), "step {step}: {error:?}");
+        assert_eq!(snapshot(&out), before, "step {step}: folder not restored");
+        assert!(!out.join("terraform/new").exists(), "step {step}: the new folder is gone again");
+    }
+}

@@ -219,17 +219,24 @@ impl OneOf {
 
 /// Whether `value` matches `pattern`, compiling each pattern once per process. The match runs on
 /// the cached `Regex` itself: a clone would start with an empty matching cache every time.
+///
+/// `regex-lite`, not `regex`: the patterns are short, anchored and ASCII, and the values are
+/// spec fields of a few dozen bytes, so matching speed is irrelevant while compiling is not —
+/// `regex` builds a lazy DFA, a one-pass DFA and prefilters for each pattern, which cost more
+/// than the rest of a stack's rules together. Its Perl classes (`\d`, `\s`, `\w`) are ASCII-only,
+/// as RE2's are for Terraform; no rule uses `(?i)` or a Unicode class, where the two would part.
+/// The rule-parity test holds both to the same verdicts.
 fn matches(pattern: &str, value: &str) -> bool {
     use std::collections::BTreeMap;
     use std::sync::{Mutex, OnceLock};
-    static CACHE: OnceLock<Mutex<BTreeMap<String, regex::Regex>>> = OnceLock::new();
+    static CACHE: OnceLock<Mutex<BTreeMap<String, regex_lite::Regex>>> = OnceLock::new();
     let cache = CACHE.get_or_init(|| Mutex::new(BTreeMap::new()));
     let mut cache = cache.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
     cache
         .entry(pattern.to_owned())
         .or_insert_with(|| {
             // Patterns are constants of this crate, never user input; the unit tests compile each.
-            regex::Regex::new(pattern).unwrap_or_else(|e| panic!("rule pattern {pattern:?} does not compile: {e}"))
+            regex_lite::Regex::new(pattern).unwrap_or_else(|e| panic!("rule pattern {pattern:?} does not compile: {e}"))
         })
         .is_match(value)
 }

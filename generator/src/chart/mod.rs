@@ -106,20 +106,32 @@ pub fn chart_files(spec: &StackSpec, contributions: &Contributions) -> Result<Ve
         }
     }
     let values = serde_json::to_value(&defaults).map_err(|e| bug("values.yaml", e))?;
-    let schema = serde_json::to_value(ChartValues::schema()).map_err(|e| bug("values.schema.json", e))?;
-    let mut schema_text = serde_json::to_string_pretty(&schema).map_err(|e| bug("values.schema.json", e))?;
-    schema_text.push('\n');
+    let (schema, schema_text) = values_schema()?;
 
     let mut files = vec![
         (".helmignore".to_owned(), include_str!("helmignore").to_owned()),
         ("Chart.yaml".to_owned(), chart_yaml(spec)),
-        ("README.md".to_owned(), readme(spec, &yaml::parameters(&values, &schema))?),
-        ("values.schema.json".to_owned(), schema_text),
-        ("values.yaml".to_owned(), format!("{HEADER}\n\n{}", yaml::commented_yaml(&values, &schema))),
+        ("README.md".to_owned(), readme(spec, &yaml::parameters(&values, schema))?),
+        ("values.schema.json".to_owned(), schema_text.clone()),
+        ("values.yaml".to_owned(), format!("{HEADER}\n\n{}", yaml::commented_yaml(&values, schema))),
     ];
     files.extend(TEMPLATES.iter().map(|(path, source)| ((*path).to_owned(), source.replace(CHARTNAME, name))));
     files.sort();
     Ok(files)
+}
+
+/// The values' JSON Schema, as a value (read for the comments of `values.yaml` and the README's
+/// parameter table) and as the text of `values.schema.json`. It depends on the type alone, so it
+/// is built once per process however many stacks render.
+fn values_schema() -> Result<&'static (serde_json::Value, String), GenerateError> {
+    static SCHEMA: std::sync::OnceLock<(serde_json::Value, String)> = std::sync::OnceLock::new();
+    if let Some(schema) = SCHEMA.get() {
+        return Ok(schema);
+    }
+    let schema = serde_json::to_value(ChartValues::schema()).map_err(|e| bug("values.schema.json", e))?;
+    let mut text = serde_json::to_string_pretty(&schema).map_err(|e| bug("values.schema.json", e))?;
+    text.push('\n');
+    Ok(SCHEMA.get_or_init(|| (schema, text)))
 }
 
 fn bug(what: &str, error: serde_json::Error) -> GenerateError {

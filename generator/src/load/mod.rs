@@ -113,7 +113,10 @@ pub struct Loaded<T> {
 /// `syntax`, `empty`, `duplicate-key`, `unknown-field` (all of them, with a did-you-mean
 /// suggestion), and every `type`, `missing-field`, `unknown-variant`, `length` and `value`
 /// problem (each broken field is set aside and deserialization goes on, see [`load_partial`]).
-pub fn load_str<T: DeserializeOwned + JsonSchema>(text: &str, format: Format) -> Result<Loaded<T>, Diagnostics> {
+pub fn load_str<T: DeserializeOwned + JsonSchema + 'static>(
+    text: &str,
+    format: Format,
+) -> Result<Loaded<T>, Diagnostics> {
     let partial = load_partial::<T>(text, format, &Value::Null)?;
     match partial.value {
         Some(value) if partial.diagnostics.is_empty() => Ok(Loaded { value, spans: partial.spans }),
@@ -157,7 +160,7 @@ pub const MAX_REPAIRS: usize = 64;
 ///
 /// Only when the text cannot be parsed at all (size, syntax, nesting, aliases, empty): then
 /// there are no fields to go on with.
-pub fn load_partial<T: DeserializeOwned + JsonSchema>(
+pub fn load_partial<T: DeserializeOwned + JsonSchema + 'static>(
     text: &str,
     format: Format,
     fallback: &Value,
@@ -166,8 +169,7 @@ pub fn load_partial<T: DeserializeOwned + JsonSchema>(
         return Err(too_large(text.len() as u64));
     }
     let Parsed { document: original, spans, mut diagnostics } = parse(text, format)?;
-    let schema = schemars::schema_for!(T);
-    let schema = schema.as_value();
+    let schema = crate::json_schema::of::<T>().as_value();
 
     let mut reported = HashSet::new();
     let mut unavailable = Vec::new();

@@ -7,6 +7,9 @@
 //! whoever finds a journal can finish the write ([`Journal::complete`]) or, while the staged
 //! files are incomplete, drop it; a failing move in the writing process itself undoes the steps
 //! done so far ([`Journal::roll_back`]) with the copies kept under `.stackgen/staging/old/`.
+//! A folder the output does not have yet comes in whole, with the step of its first file (one
+//! rename instead of one per file; the steps of the rest then find nothing staged): into a fresh
+//! folder, a write is a handful of renames.
 //! The journal is removed once every step is done; the staging folder after it.
 
 use std::fs;
@@ -224,6 +227,13 @@ impl Journal {
                 if !exists(&new) {
                     return Ok(());
                 }
+                if let Some(dir) = missing_folder(out, path) {
+                    // Nothing of this folder is in the output yet, so its staged copy (this
+                    // write's files below it and nothing else) moves in whole: one rename for a
+                    // whole new tree instead of a folder and a rename per file. The steps of the
+                    // other files below it then find nothing staged, as if each had moved.
+                    return fs::rename(staging.join("new").join(dir), out.join(dir)).map_err(fail);
+                }
                 if fs::symlink_metadata(&target).is_ok_and(|m| m.is_file()) && !exists(&old) {
                     keep_copy(&target, &old).map_err(fail)?;
                 }
@@ -279,6 +289,18 @@ impl Journal {
         }
         problems
     }
+}
+
+/// The outermost folder of `path` that `out` does not have yet, such as `terraform` for
+/// `terraform/modules/aks/main.tf` in a fresh output folder; `None` when the file's own folder
+/// exists already.
+fn missing_folder<'p>(out: &Path, path: &'p str) -> Option<&'p str> {
+    let parent = path.rfind('/').map(|end| &path[..end])?;
+    if exists(&out.join(parent)) {
+        return None;
+    }
+    let mut ends = path.match_indices('/').map(|(end, _)| end);
+    ends.find(|&end| !exists(&out.join(&path[..end]))).map(|end| &path[..end])
 }
 
 /// Keeps the previous version of a file before it is replaced: a hard link (the replacing rename

@@ -242,15 +242,18 @@ pub fn write_with_hook(
     let staged = journal::staged_root(out);
     let mut steps = Vec::new();
     let staging = (|| {
+        let mut folders = StagedFolders::default();
         for (path, bytes, action) in &plan {
             if *action != Action::Unchanged {
-                stage_file(&staged, path, bytes)?;
-                steps.push(Step::Put { path: (*path).to_owned(), sha256: sha256(bytes) });
+                folders.stage_file(&staged, path, bytes)?;
+                // Managed files were hashed for the manifest already; only seeded ones are not.
+                let hash = manifest.files.get(*path).cloned().unwrap_or_else(|| sha256(bytes));
+                steps.push(Step::Put { path: (*path).to_owned(), sha256: hash });
             }
         }
         steps.extend(removals.iter().map(|path| Step::Remove { path: path.clone() }));
         if manifest_action != Action::Unchanged {
-            stage_file(&staged, MANIFEST_PATH, &manifest_bytes)?;
+            folders.stage_file(&staged, MANIFEST_PATH, &manifest_bytes)?;
             steps.push(Step::Put { path: MANIFEST_PATH.to_owned(), sha256: sha256(&manifest_bytes) });
         }
         let journal = Journal::new(std::mem::take(&mut steps));
@@ -411,14 +414,31 @@ fn check_parents(out: &Path, path: &str) -> Result<(), WriteError> {
     Ok(())
 }
 
-fn stage_file(root: &Path, path: &str, bytes: &[u8]) -> Result<(), WriteError> {
-    let target = root.join(path);
-    if let Some(parent) = target.parent() {
-        fs::create_dir_all(parent).map_err(|source| WriteError::Io {
-            action: "create",
-            path: parent.to_path_buf(),
-            source,
-        })?;
+/// The folders created under the staging root so far, so that each is created once rather
+/// than once per file in it.
+#[derive(Default)]
+struct StagedFolders {
+    created: std::collections::HashSet<String>,
+}
+
+impl StagedFolders {
+    fn stage_file(&mut self, root: &Path, path: &str, bytes: &[u8]) -> Result<(), WriteError> {
+        let target = root.join(path);
+        // "" is the staging root itself.
+        let parent = path.rfind('/').map_or("", |end| &path[..end]);
+        if !self.created.contains(parent) {
+            let dir = root.join(parent);
+            fs::create_dir_all(&dir).map_err(|source| WriteError::Io { action: "create", path: dir, source })?;
+            let mut folder = parent;
+            loop {
+                self.created.insert(folder.to_owned());
+                match folder.rfind('/') {
+                    Some(end) => folder = &folder[..end],
+                    None if folder.is_empty() => break,
+                    None => folder = "",
+                }
+            }
+        }
+        fs::write(&target, bytes).map_err(|source| WriteError::Io { action: "stage", path: target.clone(), source })
     }
-    fs::write(&target, bytes).map_err(|source| WriteError::Io { action: "stage", path: target.clone(), source })
 }
