@@ -355,13 +355,10 @@ impl Aks {
             Variable::setting("network_policy", "Network policy engine.", self.network_policy.as_str())
                 .one_of(NETWORK_POLICIES, "network policy")
                 .passed_default(),
-            Variable::optional(
+            Variable::string_list(
                 "api_server_authorized_ip_ranges",
-                "list(string)",
                 "CIDRs allowed to reach the API server; empty allows all.",
-                Expression::Array(Vec::new()),
             )
-            .non_nullable()
             .rule_each(&rules::IPV4_CIDR, "API server authorized IP ranges")
             .passed(strings(self.api_server_authorized_ip_ranges.iter().map(String::as_str))),
         ]);
@@ -377,15 +374,9 @@ impl Aks {
         }
         if self.authentication == ClusterAuthentication::EntraId {
             inputs.push(
-                Variable::optional(
-                    "admin_group_object_ids",
-                    "list(string)",
-                    "Entra ID groups whose members are cluster admins.",
-                    Expression::Array(Vec::new()),
-                )
-                .non_nullable()
-                .rule_each(&rules::UUID, "admin group object IDs")
-                .passed(strings(self.admin_group_object_ids.iter().map(String::as_str))),
+                Variable::string_list("admin_group_object_ids", "Entra ID groups whose members are cluster admins.")
+                    .rule_each(&rules::UUID, "admin group object IDs")
+                    .passed(strings(self.admin_group_object_ids.iter().map(String::as_str))),
             );
         }
         Ok(inputs)

@@ -306,6 +306,12 @@ impl Variable {
         Self { default: Some(default), ..Self::required(name, type_constraint, description) }
     }
 
+    /// A `list(string)` variable, empty by default and never null: a list the spec may leave
+    /// empty (pass the spec's items with [`Variable::passed`]).
+    pub fn string_list(name: &str, description: &str) -> Self {
+        Self::optional(name, "list(string)", description, Expression::Array(Vec::new())).non_nullable()
+    }
+
     /// An optional variable defaulting to a setting of the spec, its type that of the Rust value
     /// (`string`, `number` or `bool`): `Variable::setting("max_pods", "Pods per node.", 110)`.
     pub fn setting(name: &str, description: &str, default: impl SettingValue) -> Self {
@@ -409,21 +415,29 @@ impl Inputs {
         self.inputs.push(input);
     }
 
-    /// `attribute = var.<name>` for the input named `attribute`, or the one that
-    /// [`Input::sets`] it.
+    /// `attribute = var.<name>` for the one input named `attribute` or declared to set it
+    /// ([`Input::sets`]).
     ///
     /// # Errors
-    /// [`RenderError::Invalid`] when no input does: the block would read an undeclared variable.
+    /// [`RenderError::Invalid`] when no input does (the block would read an undeclared variable)
+    /// or several do (which one the block reads would be a guess): set such an attribute from
+    /// the variable by hand.
     pub fn attribute(&self, attribute: &str) -> Result<(String, Expression), RenderError> {
-        self.inputs
+        let mut readers = self
+            .inputs
             .iter()
-            .find(|input| input.variable.name == attribute)
-            .or_else(|| self.inputs.iter().find(|input| input.sets.iter().any(|set| set == attribute)))
-            .map(|input| (attribute.to_owned(), crate::hcl_util::var(&input.variable.name)))
-            .ok_or_else(|| RenderError::Invalid {
-                module: self.module.clone(),
-                message: format!("a resource sets `{attribute}` from an input, but no input is named so or sets it"),
-            })
+            .filter(|input| input.variable.name == attribute || input.sets.iter().any(|set| set == attribute));
+        let invalid = |message: String| RenderError::Invalid { module: self.module.clone(), message };
+        match (readers.next(), readers.next()) {
+            (Some(input), None) => Ok((attribute.to_owned(), crate::hcl_util::var(&input.variable.name))),
+            (None, _) => Err(invalid(format!(
+                "a resource sets `{attribute}` from an input, but no input is named so or sets it"
+            ))),
+            (Some(first), Some(second)) => Err(invalid(format!(
+                "a resource sets `{attribute}` from an input, but both `{}` and `{}` set it",
+                first.variable.name, second.variable.name
+            ))),
+        }
     }
 
     /// [`Inputs::attribute`] for each of `attributes`, in that order.
@@ -731,6 +745,12 @@ mod tests {
         let Err(RenderError::Invalid { module, message }) = text("vm_size") else { panic!("no input sets vm_size") };
         assert_eq!(module, "aks");
         assert!(message.contains("`vm_size`"), "{message}");
+        let mut ambiguous = inputs.clone();
+        ambiguous.push(Variable::required("zone", "string", "Zone.").passed(crate::hcl_util::string("z")).sets("name"));
+        let Err(RenderError::Invalid { message, .. }) = ambiguous.attribute("name") else {
+            panic!("two inputs set name")
+        };
+        assert!(message.contains("both `name` and `zone`"), "{message}");
     }
 
     #[test]
