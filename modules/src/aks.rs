@@ -9,9 +9,10 @@ use crate::diagnostics::{Diagnostics, FieldPath};
 use crate::hcl_util::{Step, call, string, strings, traversal, traversal_steps, var};
 use crate::module::{
     BlockComment, ClusterConnection, ClusterCredentials, Contributions, Inputs, Output, ProviderRequirement,
-    RenderError, RenderedModule, Section, SectionModule, StackContext, Variable,
+    RenderError, RenderedModule, StackContext, Variable,
 };
 use crate::rules::{self, OneOf, Range, Rule};
+use crate::section::{Section, SectionModule};
 
 /// The cluster name, which is also its `dns_prefix`: Azure limits the prefix to 54 characters
 /// (the cluster name alone could have 63).

@@ -26,10 +26,10 @@ use crate::diagnostics::{Diagnostics, FieldPath};
 use crate::hcl_util::{object, string, strings, template, traversal, var};
 use crate::helm_release::RepositoryChart;
 use crate::module::{
-    Contributions, Inputs, Output, ProviderRequirement, RenderError, RenderedModule, Section, SectionModule,
-    StackContext, Variable,
+    Contributions, Inputs, Output, ProviderRequirement, RenderError, RenderedModule, StackContext, Variable,
 };
 use crate::rules;
+use crate::section::{Section, SectionModule};
 
 /// The jetstack/cert-manager chart version stackgen pins. Its `values.yaml` and the CRDs of this
 /// version are test fixtures.

@@ -9,10 +9,10 @@ use crate::common::placement;
 use crate::diagnostics::{Diagnostics, FieldPath};
 use crate::hcl_util::{object, string, traversal, var};
 use crate::module::{
-    Contributions, Input, Output, ProviderRequirement, RenderError, RenderedModule, Section, SectionModule,
-    StackContext, Variable,
+    Contributions, Input, Output, ProviderRequirement, RenderError, RenderedModule, StackContext, Variable,
 };
 use crate::rules;
+use crate::section::{Section, SectionModule};
 
 /// The hosted zone and its records.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]

@@ -13,10 +13,11 @@ use crate::diagnostics::{Diagnostics, FieldPath};
 use crate::hcl_util::{object, string, template, traversal, var};
 use crate::helm_release::RepositoryChart;
 use crate::module::{
-    BlockComment, Contributions, Input, Output, ProviderRequirement, RenderError, RenderedModule, Section,
-    SectionModule, StackContext, Variable,
+    BlockComment, Contributions, Input, Output, ProviderRequirement, RenderError, RenderedModule, StackContext,
+    Variable,
 };
 use crate::rules::{self, Range, Rule};
+use crate::section::{Section, SectionModule};
 
 /// Controller replicas.
 pub const REPLICAS: Range = Range::new(1, 10);

@@ -10,10 +10,9 @@ use crate::diagnostics::{Diagnostics, FieldPath};
 use crate::github_oidc::variables;
 use crate::github_oidc::{Github, federated_identity, identity_inputs, identity_outputs};
 use crate::hcl_util::{object, string, template, traversal, var};
-use crate::module::{
-    Contributions, ProviderRequirement, RenderError, RenderedModule, Section, SectionModule, StackContext, Variable,
-};
+use crate::module::{Contributions, ProviderRequirement, RenderError, RenderedModule, StackContext, Variable};
 use crate::rules;
+use crate::section::{Section, SectionModule};
 
 /// Where and how CI deploys.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]

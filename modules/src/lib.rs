@@ -33,7 +33,8 @@ pub mod traefik;
 pub use diagnostics::{Diagnostic, Diagnostics, FieldPath, Location};
 pub use module::{
     BlockComment, ClusterConnection, ClusterCredentials, ContributedJob, Contributions, Input, Inputs, Module, Output,
-    OutputRef, ProviderRequirement, ReadmeNote, ReadmeStep, RenderError, RenderedModule, RepositoryVariable, Section,
-    SectionModule, SettingValue, ShellStep, StackContext, StackSettings, Variable, WorkflowJob, WorkflowStep,
+    OutputRef, ProviderRequirement, ReadmeNote, ReadmeStep, RenderError, RenderedModule, RepositoryVariable,
+    SettingValue, ShellStep, StackContext, StackSettings, Variable, WorkflowJob, WorkflowStep,
 };
+pub use section::{Section, SectionModule};
 pub use spec::StackSpec;

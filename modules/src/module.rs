@@ -116,8 +116,8 @@
 //!
 //! A module is usually a section of the spec. One that needs nothing beyond its own settings
 //! implements [`Module`] itself (`&spec.acr` is then a module); one that also needs values from
-//! other sections implements [`Section`] and is a [`SectionModule`] (`AksModule`): see
-//! [`crate::section`] for what belongs in that context and what must be an output instead.
+//! other sections implements [`Section`](crate::section::Section) and is a
+//! [`SectionModule`](crate::section::SectionModule) (`AksModule`): see [`crate::section`] for what belongs in that context and what must be an output instead.
 //!
 //! Change the app or its delivery with `Stack::with_app` / `with_delivery`: the chart, the
 //! workflows and the README are built from the stack, never from the raw spec.
@@ -134,7 +134,6 @@ pub use crate::contribution::{
 use crate::diagnostics::{Diagnostics, FieldPath};
 pub use crate::error::RenderError;
 use crate::rules::{OneOf, Range, Rule};
-pub use crate::section::{Section, SectionModule};
 pub use crate::stack::StackSettings;
 
 /// A piece of the stack that renders to one local Terraform child module

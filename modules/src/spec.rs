@@ -14,7 +14,8 @@ use crate::gateway::GatewayModule;
 use crate::github_oidc::Github;
 use crate::ingress::{Ingress, IngressModule};
 use crate::kubernetes_access::{KubernetesAccess, KubernetesAccessModule};
-use crate::module::{Module, Section};
+use crate::module::Module;
+use crate::section::Section;
 use crate::source::Source;
 use crate::stack::StackSettings;
 
