@@ -1,23 +1,23 @@
 //! Builds a custom stack in code: the default spec plus a module of our own, a Log Analytics
 //! workspace, through the same `Module` trait stackgen's modules implement. It reaches every
 //! artifact it needs to: its Terraform child module, the cluster's monitoring (through its `id`
-//! output), a repository variable set from that output, a step of the delivery workflow reading
-//! it, and a README step.
+//! output), a repository variable set from that output, a step of the delivery workflow's deploy
+//! job and a whole job of its own reading it, and a README step.
 //!
 //! `cargo run --example custom_stack -- [OUT_DIR]` prints the generated files (and writes them to
 //! OUT_DIR when given).
 
-use hcl::{Block, Body, Expression};
+use hcl::{Block, Body};
 use stackgen::generator::load::Format;
 use stackgen::generator::writer::{WriteOptions, write};
 use stackgen::generator::{DEFAULT_SPEC, parse_and_validate};
 use stackgen::generator::{Generated, generate_with};
 use stackgen::modules::aks::AksModule;
 use stackgen::modules::common::placement;
-use stackgen::modules::hcl_util::{string, template, traversal, var};
+use stackgen::modules::hcl_util::{string, template, traversal};
 use stackgen::modules::{
-    Contributions, Diagnostics, FieldPath, Module, Output, ProviderRequirement, RenderError, RenderedModule,
-    StackContext, Variable, WorkflowJob, WorkflowStep,
+    ContributedJob, Contributions, Diagnostics, FieldPath, Inputs, Module, Output, ProviderRequirement, RenderError,
+    RenderedModule, StackContext, Variable, WorkflowJob, WorkflowStep,
 };
 
 /// The repository variable holding the workspace's resource ID.
@@ -39,24 +39,21 @@ impl Module for LogAnalytics {
     }
 
     fn render(&self, stack: &StackContext) -> Result<RenderedModule, RenderError> {
+        // Each input declared once: the variable, its default, what the root passes, and (by its
+        // name) the attribute of the workspace that reads it.
+        let mut inputs = Inputs::new(stack);
+        inputs.push(
+            Variable::required("name", "string", "Name of the workspace.").passed(template("${local.name}-logs")),
+        );
+        inputs.extend(placement(stack)?);
+        inputs.push(Variable::setting("retention_in_days", "Days to keep logs.", 30).passed(self.retention_in_days));
         let workspace = Block::builder("resource")
             .add_label("azurerm_log_analytics_workspace")
             .add_label("this")
-            .add_attribute(("name", var("name")))
-            .add_attribute(("location", var("location")))
-            .add_attribute(("resource_group_name", var("resource_group_name")))
+            .add_attributes(inputs.attributes(["name", "location", "resource_group_name"])?)
             .add_attribute(("sku", string("PerGB2018")))
-            .add_attribute(("retention_in_days", var("retention_in_days")))
-            .add_attribute(("tags", var("tags")))
+            .add_attributes(inputs.attributes(["retention_in_days", "tags"])?)
             .build();
-        // Each input declared once: the variable, its default and what the root passes.
-        let mut inputs =
-            vec![Variable::required("name", "string", "Name of the workspace.").passed(template("${local.name}-logs"))];
-        inputs.extend(placement(stack)?);
-        inputs.push(
-            Variable::optional("retention_in_days", "number", "Days to keep logs.", Expression::from(30))
-                .passed(Expression::from(self.retention_in_days)),
-        );
         Ok(RenderedModule {
             providers: vec![ProviderRequirement::azurerm()],
             main: Body::builder().add_block(workspace).build(),
@@ -82,6 +79,13 @@ impl Module for LogAnalytics {
                     .to_owned(),
                 env: vec![("WORKSPACE_ID".to_owned(), WORKSPACE_VARIABLE.to_owned())],
             })
+            // A whole job of its own after the deploy: a mis-set variable (empty, or not a
+            // workspace's resource ID) fails the run here instead of leaving a dead link.
+            .workflow_job(ContributedJob::new("container-logs", "Check where container logs go", &["deploy"]).step(
+                "Check the workspace ID",
+                "case \"$WORKSPACE_ID\" in\n  /subscriptions/*/providers/Microsoft.OperationalInsights/workspaces/*) echo \"Container logs go to $WORKSPACE_ID\" >> \"$GITHUB_STEP_SUMMARY\" ;;\n  *) echo \"::error::LOG_ANALYTICS_WORKSPACE_ID is not a Log Analytics workspace ID: '$WORKSPACE_ID'\"; exit 1 ;;\nesac",
+                &[("WORKSPACE_ID", WORKSPACE_VARIABLE)],
+            ))
             .readme_step(
                 "Query the cluster's logs",
                 format!(

@@ -76,6 +76,42 @@ fn the_custom_module_s_output_reaches_the_workflow_through_a_repository_variable
     assert_eq!(step["env"]["WORKSPACE_ID"].as_str(), Some(format!("${{{{ vars.{variable} }}}}").as_str()));
 }
 
+#[test]
+fn the_custom_stack_s_module_adds_a_job_of_its_own_that_checks_the_variable() {
+    let generated = custom_stack::custom_stack().expect("custom stack generates");
+    let workflow: serde_yaml::Value =
+        serde_yaml::from_str(file(&generated, ".github/workflows/delivery.yml")).expect("YAML");
+    let jobs: Vec<&str> =
+        workflow["jobs"].as_mapping().expect("jobs").keys().filter_map(serde_yaml::Value::as_str).collect();
+    let at = |id: &str| jobs.iter().position(|j| *j == id);
+    assert!(at("container-logs").is_some() && at("deploy") < at("container-logs"), "after the deploy: {jobs:?}");
+    let job = &workflow["jobs"]["container-logs"];
+    assert_eq!(job["needs"][0].as_str(), Some("deploy"));
+    let step = &job["steps"][0];
+    let variable = custom_stack::WORKSPACE_VARIABLE;
+    assert_eq!(step["env"]["WORKSPACE_ID"].as_str(), Some(format!("${{{{ vars.{variable} }}}}").as_str()));
+    // The step's script, run as the runner would: a workspace's resource ID passes and reaches the
+    // job summary, anything else fails the job.
+    let script = step["run"].as_str().expect("a shell step");
+    let summary = tempfile::NamedTempFile::new().expect("temp file");
+    let run = |id: &str| {
+        std::process::Command::new("bash")
+            .args(["-e", "-c", script])
+            .env("WORKSPACE_ID", id)
+            .env("GITHUB_STEP_SUMMARY", summary.path())
+            .output()
+            .expect("bash runs")
+    };
+    let id = "/subscriptions/0000/resourceGroups/rg/providers/Microsoft.OperationalInsights/workspaces/logs";
+    assert!(run(id).status.success());
+    assert!(std::fs::read_to_string(summary.path()).expect("summary").contains(id));
+    for bad in ["", "/subscriptions/0000/resourceGroups/rg"] {
+        let out = run(bad);
+        assert!(!out.status.success(), "{bad:?} is refused");
+        assert!(String::from_utf8_lossy(&out.stdout).contains("::error::"), "{bad:?}");
+    }
+}
+
 /// Touches every artifact a module can reach.
 struct Everywhere;
 

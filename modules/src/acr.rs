@@ -5,11 +5,11 @@ use hcl::{Block, Body};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use crate::common::{placement, placement_attributes};
+use crate::common::placement;
 use crate::diagnostics::{Diagnostics, FieldPath};
-use crate::hcl_util::{string, traversal, var};
+use crate::hcl_util::{string, traversal};
 use crate::module::{
-    BlockComment, Module, Output, ProviderRequirement, RenderError, RenderedModule, StackContext, Variable,
+    BlockComment, Inputs, Module, Output, ProviderRequirement, RenderError, RenderedModule, StackContext, Variable,
 };
 use crate::rules::{self, OneOf};
 
@@ -100,13 +100,29 @@ impl Module for Acr {
     }
 
     fn render(&self, stack: &StackContext) -> Result<RenderedModule, RenderError> {
-        let mut registry = Block::builder("resource").add_label("azurerm_container_registry").add_label("this");
-        registry = registry.add_attribute(("name", var("name")));
-        for attribute in placement_attributes() {
-            registry = registry.add_attribute(attribute);
-        }
-        let registry = registry
-            .add_attribute(("sku", var("sku")))
+        let mut inputs = Inputs::new(stack);
+        inputs.push(
+            Variable::required("name", "string", "Registry name, globally unique.")
+                .rule(&rules::ACR_NAME, "registry name")
+                .passed(string(self.name.clone())),
+        );
+        inputs.extend(placement(stack)?);
+        inputs.extend([
+            Variable::setting("sku", "Registry SKU.", self.sku.as_str()).one_of(SKUS, "SKU").passed_default(),
+            Variable::required(
+                "kubelet_object_id",
+                "string",
+                "Object ID of the cluster's kubelet identity, granted AcrPull.",
+            )
+            .rule(&rules::UUID, "kubelet object ID")
+            .passed(stack.output("aks", "kubelet_object_id")?)
+            .sets("principal_id"),
+        ]);
+
+        let registry = Block::builder("resource")
+            .add_label("azurerm_container_registry")
+            .add_label("this")
+            .add_attributes(inputs.attributes(["name", "location", "resource_group_name", "sku"])?)
             .add_attribute(("admin_enabled", false))
             .add_attribute(("anonymous_pull_enabled", false));
         // Untagged manifests pile up with every push; Premium can clean them up.
@@ -115,35 +131,16 @@ impl Module for Acr {
         } else {
             registry
         };
-        let registry = registry.add_attribute(("tags", var("tags"))).build();
+        let registry = registry.add_attribute(inputs.attribute("tags")?).build();
         let pull = Block::builder("resource")
             .add_label("azurerm_role_assignment")
             .add_label("kubelet_acr_pull")
             .add_attribute(("scope", traversal("azurerm_container_registry", ["this", "id"])))
             .add_attribute(("role_definition_name", string("AcrPull")))
-            .add_attribute(("principal_id", var("kubelet_object_id")))
+            .add_attribute(inputs.attribute("principal_id")?)
             .add_attribute(("principal_type", string("ServicePrincipal")))
             .add_attribute(("skip_service_principal_aad_check", true))
             .build();
-
-        let mut inputs = vec![
-            Variable::required("name", "string", "Registry name, globally unique.")
-                .rule(&rules::ACR_NAME, "registry name")
-                .passed(string(self.name.clone())),
-        ];
-        inputs.extend(placement(stack)?);
-        inputs.extend([
-            Variable::optional("sku", "string", "Registry SKU.", string(self.sku.as_str()))
-                .one_of(SKUS, "SKU")
-                .passed_default(),
-            Variable::required(
-                "kubelet_object_id",
-                "string",
-                "Object ID of the cluster's kubelet identity, granted AcrPull.",
-            )
-            .rule(&rules::UUID, "kubelet object ID")
-            .passed(stack.output("aks", "kubelet_object_id")?),
-        ]);
 
         Ok(RenderedModule {
             providers: vec![ProviderRequirement::azurerm()],

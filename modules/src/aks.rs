@@ -4,12 +4,12 @@ use hcl::{Block, Body, Expression};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use crate::common::{placement, placement_attributes};
+use crate::common::placement;
 use crate::diagnostics::{Diagnostics, FieldPath};
 use crate::hcl_util::{Step, call, string, strings, traversal, traversal_steps, var};
 use crate::module::{
-    BlockComment, ClusterConnection, ClusterCredentials, Contributions, Output, ProviderRequirement, RenderError,
-    RenderedModule, Section, SectionModule, StackContext, Variable,
+    BlockComment, ClusterConnection, ClusterCredentials, Contributions, Inputs, Output, ProviderRequirement,
+    RenderError, RenderedModule, Section, SectionModule, StackContext, Variable,
 };
 use crate::rules::{self, OneOf, Range, Rule};
 
@@ -261,6 +261,126 @@ impl Aks {
     pub fn autoscaling(&self) -> bool {
         self.default_node_pool_enable_autoscaling
     }
+
+    /// Each input declared once: the variable (its default is the spec's value, its rule the
+    /// spec's rule), what the root passes, in the order the root's module block lists them, and
+    /// the attributes of the cluster that read it.
+    fn inputs(&self, stack: &StackContext, workspace: Option<Expression>) -> Result<Inputs, RenderError> {
+        let mut inputs = Inputs::new(stack);
+        inputs.push(
+            Variable::required("name", "string", "Name of the cluster; also its DNS prefix.")
+                .rule(&CLUSTER_NAME, "cluster name")
+                .passed(crate::hcl_util::template("${local.name}-aks"))
+                .sets("dns_prefix"),
+        );
+        inputs.extend(placement(stack)?);
+        inputs.extend([
+            Variable::setting("vm_size", "VM size of the default node pool.", self.default_vm_size.clone())
+                .passed_default(),
+            node_count_variable(
+                "node_count",
+                "Initial (autoscaling) or fixed node count of the default pool.",
+                self.default_node_pool_node_count,
+            )
+            .passed_default(),
+        ]);
+        if self.autoscaling() {
+            use crate::hcl_util::binary;
+            use hcl::expr::BinaryOperator::GreaterEq;
+            inputs.extend([
+                node_count_variable(
+                    "min_count",
+                    "Lower bound for the autoscaler.",
+                    self.default_node_pool_node_min_count,
+                )
+                .passed_default(),
+                node_count_variable(
+                    "max_count",
+                    "Upper bound for the autoscaler.",
+                    self.default_node_pool_node_max_count,
+                )
+                .validate_rejecting(
+                    crate::hcl_util::all_of([
+                        binary(var("max_count"), GreaterEq, var("node_count")),
+                        binary(var("max_count"), GreaterEq, var("min_count")),
+                    ]),
+                    "The max count must be at least the node count and the min count.",
+                    // Each count within NODE_COUNT, the maximum below the initial count.
+                    [
+                        ("node_count", Expression::from(NODE_COUNT.min + 1)),
+                        ("min_count", Expression::from(NODE_COUNT.min)),
+                        ("max_count", Expression::from(NODE_COUNT.min)),
+                    ],
+                )
+                .passed_default(),
+            ]);
+        }
+        inputs.extend([
+            Variable::setting("max_pods", "Maximum pods per node.", self.default_node_pool_max_pods)
+                .range(MAX_PODS, "max pods")
+                .passed_default(),
+            Variable::setting(
+                "os_disk_size_gb",
+                "OS disk size of each node, in GB.",
+                self.default_node_pool_disk_size_in_gb,
+            )
+            .range(OS_DISK_SIZE_GB, "OS disk size in GB")
+            .passed_default(),
+            Variable::optional(
+                "kubernetes_version",
+                "string",
+                "Kubernetes minor version (MAJOR.MINOR, patch channel only); null for the region default.",
+                Expression::Null,
+            )
+            .rule(&KUBERNETES_VERSION, "kubernetes version")
+            .validate_rejecting(
+                VersionChannel::hcl_condition(var("kubernetes_version"), var("automatic_upgrade_channel")),
+                VersionChannel::ERROR_MESSAGE,
+                {
+                    let (version, channel) = VersionChannel::rejected_values();
+                    [("kubernetes_version", version), ("automatic_upgrade_channel", channel)]
+                },
+            )
+            .passed(self.kubernetes_version.clone().map_or(Expression::Null, string)),
+            Variable::setting("sku_tier", "Control plane tier.", self.sku_tier.as_str())
+                .one_of(SKU_TIERS, "SKU tier")
+                .passed_default(),
+            Variable::setting(
+                "automatic_upgrade_channel",
+                "Automatic upgrade channel.",
+                self.automatic_upgrade_channel.as_str(),
+            )
+            .one_of(UPGRADE_CHANNELS, "upgrade channel")
+            .passed_default(),
+            Variable::setting("network_policy", "Network policy engine.", self.network_policy.as_str())
+                .one_of(NETWORK_POLICIES, "network policy")
+                .passed_default(),
+            Variable::string_list(
+                "api_server_authorized_ip_ranges",
+                "CIDRs allowed to reach the API server; empty allows all.",
+            )
+            .rule_each(&rules::IPV4_CIDR, "API server authorized IP ranges")
+            .passed(strings(self.api_server_authorized_ip_ranges.iter().map(String::as_str))),
+        ]);
+        if let Some(workspace) = workspace {
+            inputs.push(
+                Variable::required(
+                    "log_analytics_workspace_id",
+                    "string",
+                    "Log Analytics workspace receiving container insights.",
+                )
+                .passed(workspace),
+            );
+        }
+        if self.authentication == ClusterAuthentication::EntraId {
+            inputs.push(
+                Variable::string_list("admin_group_object_ids", "Entra ID groups whose members are cluster admins.")
+                    .rule_each(&rules::UUID, "admin group object IDs")
+                    .passed(strings(self.admin_group_object_ids.iter().map(String::as_str))),
+            );
+        }
+        Ok(inputs)
+    }
 }
 
 /// What the cluster module takes from outside `aks:`: wiring chosen in code, not in the spec.
@@ -287,6 +407,15 @@ impl SectionModule<'_, Aks> {
 
 fn cluster(attr: &str) -> Expression {
     traversal("azurerm_kubernetes_cluster", ["this", attr])
+}
+
+/// `azurerm_kubernetes_cluster.this.<block>[0].<attr>`: an attribute of a nested block the
+/// provider fills (`kube_config`, `identity`).
+fn cluster_nested(block: &str, attr: &str) -> Expression {
+    traversal_steps(
+        "azurerm_kubernetes_cluster",
+        &[Step::Attr("this"), Step::Attr(block), Step::Index(0), Step::Attr(attr)],
+    )
 }
 
 impl Section for Aks {
@@ -451,35 +580,43 @@ impl Section for Aks {
     fn render(&self, wiring: &AksWiring, stack: &StackContext) -> Result<RenderedModule, RenderError> {
         let spec = self;
         let entra = spec.authentication == ClusterAuthentication::EntraId;
+        let workspace = match &wiring.log_analytics {
+            Some((module, output)) => Some(stack.output(module, output)?),
+            None => None,
+        };
+        let monitored = workspace.is_some();
+        let inputs = self.inputs(stack, workspace)?;
+        let set = |attribute: &str| inputs.attribute(attribute);
 
         let mut pool = Block::builder("default_node_pool")
             .add_attribute(("name", string("system")))
-            .add_attribute(("vm_size", var("vm_size")))
+            .add_attribute(set("vm_size")?)
             .add_attribute(("auto_scaling_enabled", Expression::Bool(spec.autoscaling())))
-            .add_attribute(("node_count", var("node_count")));
+            .add_attribute(set("node_count")?);
         if spec.autoscaling() {
-            pool = pool.add_attribute(("min_count", var("min_count"))).add_attribute(("max_count", var("max_count")));
+            pool = pool.add_attributes(inputs.attributes(["min_count", "max_count"])?);
         }
         let pool = pool
-            .add_attribute(("max_pods", var("max_pods")))
-            .add_attribute(("os_disk_size_gb", var("os_disk_size_gb")))
+            .add_attributes(inputs.attributes(["max_pods", "os_disk_size_gb"])?)
             .add_attribute(("node_public_ip_enabled", false))
             .add_attribute(("temporary_name_for_rotation", string("systemtmp")))
             .add_attribute(("type", string("VirtualMachineScaleSets")))
-            .add_attribute(("tags", var("tags")))
+            .add_attribute(set("tags")?)
             .add_block(Block::builder("upgrade_settings").add_attribute(("max_surge", string("10%"))).build())
             .build();
 
-        let mut resource = Block::builder("resource").add_label("azurerm_kubernetes_cluster").add_label("this");
-        resource = resource.add_attribute(("name", var("name")));
-        for attribute in placement_attributes() {
-            resource = resource.add_attribute(attribute);
-        }
-        resource = resource
-            .add_attribute(("dns_prefix", var("name")))
-            .add_attribute(("kubernetes_version", var("kubernetes_version")))
-            .add_attribute(("sku_tier", var("sku_tier")))
-            .add_attribute(("automatic_upgrade_channel", var("automatic_upgrade_channel")))
+        let mut resource = Block::builder("resource")
+            .add_label("azurerm_kubernetes_cluster")
+            .add_label("this")
+            .add_attributes(inputs.attributes([
+                "name",
+                "location",
+                "resource_group_name",
+                "dns_prefix",
+                "kubernetes_version",
+                "sku_tier",
+                "automatic_upgrade_channel",
+            ])?)
             .add_attribute(("node_os_upgrade_channel", string("NodeImage")))
             .add_attribute(("azure_policy_enabled", true))
             .add_attribute(("local_account_disabled", Expression::Bool(entra)))
@@ -489,14 +626,14 @@ impl Section for Aks {
             .add_attribute(("image_cleaner_enabled", true))
             .add_attribute(("image_cleaner_interval_hours", 48))
             .add_attribute(("run_command_enabled", false))
-            .add_attribute(("tags", var("tags")))
+            .add_attribute(set("tags")?)
             .add_block(pool)
             .add_block(Block::builder("identity").add_attribute(("type", string("SystemAssigned"))).build());
         if entra {
             resource = resource.add_block(
                 Block::builder("azure_active_directory_role_based_access_control")
                     .add_attribute(("azure_rbac_enabled", true))
-                    .add_attribute(("admin_group_object_ids", var("admin_group_object_ids")))
+                    .add_attribute(set("admin_group_object_ids")?)
                     .build(),
             );
         }
@@ -529,7 +666,7 @@ impl Section for Aks {
                 let mut network = Block::builder("network_profile")
                     .add_attribute(("network_plugin", string("azure")))
                     .add_attribute(("network_plugin_mode", string("overlay")))
-                    .add_attribute(("network_policy", var("network_policy")));
+                    .add_attribute(set("network_policy")?);
                 if spec.network_policy == NetworkPolicy::Cilium {
                     network = network.add_attribute(("network_data_plane", string("cilium")));
                 }
@@ -538,14 +675,10 @@ impl Section for Aks {
                     .add_attribute(("outbound_type", string("loadBalancer")))
                     .build()
             });
-        let workspace = match &wiring.log_analytics {
-            Some((module, output)) => Some(stack.output(module, output)?),
-            None => None,
-        };
-        if workspace.is_some() {
+        if monitored {
             resource = resource.add_block(
                 Block::builder("oms_agent")
-                    .add_attribute(("log_analytics_workspace_id", var("log_analytics_workspace_id")))
+                    .add_attribute(set("log_analytics_workspace_id")?)
                     .add_attribute(("msi_auth_for_monitoring_enabled", true))
                     .build(),
             );
@@ -597,42 +730,18 @@ impl Section for Aks {
         let mut outputs = vec![
             Output::new("id", cluster("id"), "Resource ID of the cluster."),
             Output::new("name", cluster("name"), "Name of the cluster.").at_root(),
-            api_ready(
-                Output::new(
-                    "host",
-                    traversal_steps(
-                        "azurerm_kubernetes_cluster",
-                        &[Step::Attr("this"), Step::Attr("kube_config"), Step::Index(0), Step::Attr("host")],
-                    ),
-                    "API server URL.",
-                )
-                .sensitive(),
-            ),
+            api_ready(Output::new("host", cluster_nested("kube_config", "host"), "API server URL.").sensitive()),
             api_ready(
                 Output::new(
                     "cluster_ca_certificate",
-                    call(
-                        "base64decode",
-                        [traversal_steps(
-                            "azurerm_kubernetes_cluster",
-                            &[
-                                Step::Attr("this"),
-                                Step::Attr("kube_config"),
-                                Step::Index(0),
-                                Step::Attr("cluster_ca_certificate"),
-                            ],
-                        )],
-                    ),
+                    call("base64decode", [cluster_nested("kube_config", "cluster_ca_certificate")]),
                     "PEM CA certificate of the API server.",
                 )
                 .sensitive(),
             ),
             Output::new(
                 "identity_principal_id",
-                traversal_steps(
-                    "azurerm_kubernetes_cluster",
-                    &[Step::Attr("this"), Step::Attr("identity"), Step::Index(0), Step::Attr("principal_id")],
-                ),
+                cluster_nested("identity", "principal_id"),
                 "Principal ID of the cluster's system-assigned identity.",
             ),
             // `one(…[*])`, not `[0]`: the provider fills this block on create, which a mock provider
@@ -664,168 +773,11 @@ impl Section for Aks {
                 ("client_certificate", "client_certificate", "Client certificate (local accounts)."),
                 ("client_key", "client_key", "Client key (local accounts)."),
             ] {
-                outputs.push(
-                    Output::new(
-                        name,
-                        traversal_steps(
-                            "azurerm_kubernetes_cluster",
-                            &[Step::Attr("this"), Step::Attr("kube_config"), Step::Index(0), Step::Attr(attr)],
-                        ),
-                        description,
-                    )
-                    .sensitive()
-                    .at_root(),
-                );
+                outputs.push(Output::new(name, cluster_nested("kube_config", attr), description).sensitive().at_root());
             }
             if let Some(ca) = outputs.iter_mut().find(|o| o.name == "cluster_ca_certificate") {
                 ca.expose_at_root = true;
             }
-        }
-
-        // Each input declared once: the variable (its default is the spec's value, its rule the
-        // spec's rule) and what the root passes, in the order the root's module block lists them.
-        let mut inputs = vec![
-            Variable::required("name", "string", "Name of the cluster; also its DNS prefix.")
-                .rule(&CLUSTER_NAME, "cluster name")
-                .passed(crate::hcl_util::template("${local.name}-aks")),
-        ];
-        inputs.extend(placement(stack)?);
-        inputs.extend([
-            Variable::optional(
-                "vm_size",
-                "string",
-                "VM size of the default node pool.",
-                string(spec.default_vm_size.clone()),
-            )
-            .passed_default(),
-            node_count_variable(
-                "node_count",
-                "Initial (autoscaling) or fixed node count of the default pool.",
-                spec.default_node_pool_node_count,
-            )
-            .passed_default(),
-        ]);
-        if spec.autoscaling() {
-            inputs.extend([
-                node_count_variable(
-                    "min_count",
-                    "Lower bound for the autoscaler.",
-                    spec.default_node_pool_node_min_count,
-                )
-                .passed_default(),
-                node_count_variable(
-                    "max_count",
-                    "Upper bound for the autoscaler.",
-                    spec.default_node_pool_node_max_count,
-                )
-                .validate_rejecting(
-                    crate::hcl_util::all_of([
-                        crate::hcl_util::binary(
-                            var("max_count"),
-                            hcl::expr::BinaryOperator::GreaterEq,
-                            var("node_count"),
-                        ),
-                        crate::hcl_util::binary(
-                            var("max_count"),
-                            hcl::expr::BinaryOperator::GreaterEq,
-                            var("min_count"),
-                        ),
-                    ]),
-                    "The max count must be at least the node count and the min count.",
-                    // Each count within NODE_COUNT, the maximum below the initial count.
-                    [
-                        ("node_count", Expression::from(NODE_COUNT.min + 1)),
-                        ("min_count", Expression::from(NODE_COUNT.min)),
-                        ("max_count", Expression::from(NODE_COUNT.min)),
-                    ],
-                )
-                .passed_default(),
-            ]);
-        }
-        inputs.extend([
-            Variable::optional(
-                "max_pods",
-                "number",
-                "Maximum pods per node.",
-                Expression::from(spec.default_node_pool_max_pods),
-            )
-            .range(MAX_PODS, "max pods")
-            .passed_default(),
-            Variable::optional(
-                "os_disk_size_gb",
-                "number",
-                "OS disk size of each node, in GB.",
-                Expression::from(spec.default_node_pool_disk_size_in_gb),
-            )
-            .range(OS_DISK_SIZE_GB, "OS disk size in GB")
-            .passed_default(),
-            Variable::optional(
-                "kubernetes_version",
-                "string",
-                "Kubernetes minor version (MAJOR.MINOR, patch channel only); null for the region default.",
-                Expression::Null,
-            )
-            .rule(&KUBERNETES_VERSION, "kubernetes version")
-            .validate_rejecting(
-                VersionChannel::hcl_condition(var("kubernetes_version"), var("automatic_upgrade_channel")),
-                VersionChannel::ERROR_MESSAGE,
-                {
-                    let (version, channel) = VersionChannel::rejected_values();
-                    [("kubernetes_version", version), ("automatic_upgrade_channel", channel)]
-                },
-            )
-            .passed(spec.kubernetes_version.clone().map_or(Expression::Null, string)),
-            Variable::optional("sku_tier", "string", "Control plane tier.", string(spec.sku_tier.as_str()))
-                .one_of(SKU_TIERS, "SKU tier")
-                .passed_default(),
-            Variable::optional(
-                "automatic_upgrade_channel",
-                "string",
-                "Automatic upgrade channel.",
-                string(spec.automatic_upgrade_channel.as_str()),
-            )
-            .one_of(UPGRADE_CHANNELS, "upgrade channel")
-            .passed_default(),
-            Variable::optional(
-                "network_policy",
-                "string",
-                "Network policy engine.",
-                string(spec.network_policy.as_str()),
-            )
-            .one_of(NETWORK_POLICIES, "network policy")
-            .passed_default(),
-            Variable::optional(
-                "api_server_authorized_ip_ranges",
-                "list(string)",
-                "CIDRs allowed to reach the API server; empty allows all.",
-                Expression::Array(Vec::new()),
-            )
-            .non_nullable()
-            .rule_each(&rules::IPV4_CIDR, "API server authorized IP ranges")
-            .passed(strings(spec.api_server_authorized_ip_ranges.iter().map(String::as_str))),
-        ]);
-        if let Some(workspace) = workspace {
-            inputs.push(
-                Variable::required(
-                    "log_analytics_workspace_id",
-                    "string",
-                    "Log Analytics workspace receiving container insights.",
-                )
-                .passed(workspace),
-            );
-        }
-        if entra {
-            inputs.push(
-                Variable::optional(
-                    "admin_group_object_ids",
-                    "list(string)",
-                    "Entra ID groups whose members are cluster admins.",
-                    Expression::Array(Vec::new()),
-                )
-                .non_nullable()
-                .rule_each(&rules::UUID, "admin group object IDs")
-                .passed(strings(spec.admin_group_object_ids.iter().map(String::as_str))),
-            );
         }
 
         Ok(RenderedModule {
@@ -857,8 +809,7 @@ impl Section for Aks {
 }
 
 fn node_count_variable(name: &str, description: &str, default: u32) -> Variable {
-    Variable::optional(name, "number", description, Expression::from(default))
-        .range(NODE_COUNT, &name.replace('_', " "))
+    Variable::setting(name, description, default).range(NODE_COUNT, &name.replace('_', " "))
 }
 
 /// Label of the `time_sleep` that waits for the deployer's cluster-admin role to propagate.

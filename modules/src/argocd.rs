@@ -83,15 +83,10 @@ impl Module for ArgoCd {
             ..RenderedModule::default()
         }
         .with_inputs([
-            Variable::optional(
-                "chart_version",
-                "string",
-                "Pinned argo-cd chart version.",
-                string(self.chart_version.clone()),
-            )
-            .rule(&rules::SEMVER, "chart version")
-            .passed_default(),
-            Variable::optional("namespace", "string", "Namespace Argo CD runs in.", string(self.namespace.clone()))
+            Variable::setting("chart_version", "Pinned argo-cd chart version.", self.chart_version.clone())
+                .rule(&rules::SEMVER, "chart version")
+                .passed_default(),
+            Variable::setting("namespace", "Namespace Argo CD runs in.", self.namespace.clone())
                 .rule(&rules::KUBERNETES_NAME, "namespace")
                 .passed_default(),
         ]))

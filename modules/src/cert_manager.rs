@@ -21,13 +21,13 @@ use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
 use serde::de::{self, MapAccess, Visitor};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-use crate::common::{placement, placement_attributes};
+use crate::common::placement;
 use crate::diagnostics::{Diagnostics, FieldPath};
 use crate::hcl_util::{object, string, strings, template, traversal, var};
 use crate::helm_release::RepositoryChart;
 use crate::module::{
-    Contributions, Output, ProviderRequirement, RenderError, RenderedModule, Section, SectionModule, StackContext,
-    Variable,
+    Contributions, Inputs, Output, ProviderRequirement, RenderError, RenderedModule, Section, SectionModule,
+    StackContext, Variable,
 };
 use crate::rules;
 
@@ -338,31 +338,82 @@ impl Section for TlsSettings {
     }
 
     fn render(&self, zone: &DnsZone, stack: &StackContext) -> Result<RenderedModule, RenderError> {
+        let mut inputs = Inputs::new(stack);
+        inputs.push(
+            Variable::required("identity_name", "string", "Name of cert-manager's DNS-01 identity.")
+                .passed(template("${local.name}-cert-manager"))
+                .sets("name"),
+        );
+        inputs.extend(placement(stack)?);
+        inputs.extend([
+            Variable::required(
+                "oidc_issuer_url",
+                "string",
+                "The cluster's OIDC issuer, trusted for cert-manager's token.",
+            )
+            .passed(stack.output("aks", "oidc_issuer_url")?)
+            .sets("issuer"),
+            Variable::required("dns_zone_id", "string", "Resource ID of the zone cert-manager may write records in.")
+                .passed(stack.output("dns", "zone_id")?)
+                .sets("scope"),
+            Variable::required("dns_zone_name", "string", "Name of that zone.").passed(string(zone.name.clone())),
+            Variable::required("acme_email", "string", "Contact e-mail of the Let's Encrypt account.")
+                .rule(&rules::EMAIL, "ACME e-mail")
+                .passed(string(self.acme_email.clone().unwrap_or_default())),
+            Variable::setting(
+                "acme_server",
+                "ACME directory: Let's Encrypt production or staging.",
+                self.issuer.server(),
+            )
+            .one_of(ACME_SERVERS, "ACME server")
+            .passed_default(),
+            Variable::setting(
+                "cluster_issuer_name",
+                "Name of the ClusterIssuer the app's Ingress asks for certificates.",
+                self.issuer.cluster_issuer_name(),
+            )
+            .passed_default(),
+            Variable::setting(
+                "chart_version",
+                "Pinned cert-manager chart version.",
+                self.cert_manager.chart_version.clone(),
+            )
+            .rule(&rules::V_SEMVER, "chart version")
+            .passed_default(),
+            Variable::setting("namespace", "Namespace of cert-manager.", self.cert_manager.namespace.clone())
+                .passed_default(),
+            // Not passed: the chart's own name, documented where the federated credential uses it.
+            Variable::setting(
+                "service_account_name",
+                "cert-manager controller's service account: the federated credential's subject.",
+                "cert-manager",
+            )
+            .into_input(),
+        ]);
+
+        let set = |attribute: &str| inputs.attribute(attribute);
         let identity_attr = |attr: &str| traversal("azurerm_user_assigned_identity", ["this", attr]);
-        let mut identity = Block::builder("resource")
+        let identity = Block::builder("resource")
             .add_label("azurerm_user_assigned_identity")
             .add_label("this")
-            .add_attribute(("name", var("identity_name")));
-        for attribute in placement_attributes() {
-            identity = identity.add_attribute(attribute);
-        }
-        let identity = identity.add_attribute(("tags", var("tags"))).build();
+            .add_attributes(inputs.attributes(["name", "location", "resource_group_name", "tags"])?)
+            .build();
         // cert-manager's own service account, nothing else in the cluster, gets the identity.
         let credential = Block::builder("resource")
             .add_label("azurerm_federated_identity_credential")
             .add_label("this")
             .add_attribute(("name", string("cert-manager")))
-            .add_attribute(("resource_group_name", var("resource_group_name")))
+            .add_attribute(set("resource_group_name")?)
             .add_attribute(("parent_id", identity_attr("id")))
             .add_attribute(("audience", strings([TOKEN_AUDIENCE])))
-            .add_attribute(("issuer", var("oidc_issuer_url")))
+            .add_attribute(set("issuer")?)
             .add_attribute(("subject", template("system:serviceaccount:${var.namespace}:${var.service_account_name}")))
             .build();
         // Records in this one zone, nothing else: DNS-01 writes a TXT record and removes it.
         let role = Block::builder("resource")
             .add_label("azurerm_role_assignment")
             .add_label("dns")
-            .add_attribute(("scope", var("dns_zone_id")))
+            .add_attribute(set("scope")?)
             .add_attribute(("role_definition_name", string("DNS Zone Contributor")))
             .add_attribute(("principal_id", identity_attr("principal_id")))
             .add_attribute(("principal_type", string("ServicePrincipal")))
@@ -419,64 +470,6 @@ impl Section for TlsSettings {
             issuer_values,
             vec![traversal("helm_release", ["cert_manager"])],
         );
-
-        let mut inputs = vec![
-            Variable::required("identity_name", "string", "Name of cert-manager's DNS-01 identity.")
-                .passed(template("${local.name}-cert-manager")),
-        ];
-        inputs.extend(placement(stack)?);
-        inputs.extend([
-            Variable::required(
-                "oidc_issuer_url",
-                "string",
-                "The cluster's OIDC issuer, trusted for cert-manager's token.",
-            )
-            .passed(stack.output("aks", "oidc_issuer_url")?),
-            Variable::required("dns_zone_id", "string", "Resource ID of the zone cert-manager may write records in.")
-                .passed(stack.output("dns", "zone_id")?),
-            Variable::required("dns_zone_name", "string", "Name of that zone.").passed(string(zone.name.clone())),
-            Variable::required("acme_email", "string", "Contact e-mail of the Let's Encrypt account.")
-                .rule(&rules::EMAIL, "ACME e-mail")
-                .passed(string(self.acme_email.clone().unwrap_or_default())),
-            Variable::optional(
-                "acme_server",
-                "string",
-                "ACME directory: Let's Encrypt production or staging.",
-                string(self.issuer.server()),
-            )
-            .one_of(ACME_SERVERS, "ACME server")
-            .passed_default(),
-            Variable::optional(
-                "cluster_issuer_name",
-                "string",
-                "Name of the ClusterIssuer the app's Ingress asks for certificates.",
-                string(self.issuer.cluster_issuer_name()),
-            )
-            .passed_default(),
-            Variable::optional(
-                "chart_version",
-                "string",
-                "Pinned cert-manager chart version.",
-                string(self.cert_manager.chart_version.clone()),
-            )
-            .rule(&rules::V_SEMVER, "chart version")
-            .passed_default(),
-            Variable::optional(
-                "namespace",
-                "string",
-                "Namespace of cert-manager.",
-                string(self.cert_manager.namespace.clone()),
-            )
-            .passed_default(),
-            // Not passed: the chart's own name, documented where the federated credential uses it.
-            Variable::optional(
-                "service_account_name",
-                "string",
-                "cert-manager controller's service account: the federated credential's subject.",
-                string("cert-manager"),
-            )
-            .into_input(),
-        ]);
 
         Ok(RenderedModule {
             providers: vec![ProviderRequirement::azurerm(), ProviderRequirement::helm()],

@@ -92,14 +92,14 @@ impl Module for GatewayModule {
             Variable::required("gateway_class_name", "string", "The GatewayClass naming Envoy Gateway.")
                 .rule(&crate::rules::KUBERNETES_NAME, "GatewayClass name")
                 .passed(ingress("ingress_class_name")?),
-            Variable::optional("gateway_name", "string", "Name of the Gateway.", string(GATEWAY_NAME))
+            Variable::setting("gateway_name", "Name of the Gateway.", GATEWAY_NAME)
                 .rule(&crate::rules::KUBERNETES_NAME, "Gateway name")
                 .passed_default(),
             Variable::required("ip_resource_group_name", "string", "Resource group holding only the ingress IP.")
                 .passed(ingress("ip_resource_group_name")?),
             Variable::required("public_ip_name", "string", "Name of the ingress static public IP.")
                 .passed(ingress("public_ip_name")?),
-            Variable::optional("replicas", "number", "Envoy proxy replicas.", Expression::from(self.replicas))
+            Variable::setting("replicas", "Envoy proxy replicas.", self.replicas)
                 .range(REPLICAS, "replicas")
                 .passed_default(),
             Variable::required("host", "string", "The app host the listeners serve.")
@@ -147,11 +147,10 @@ impl Module for GatewayModule {
                 // below is applied after cert-manager's CRDs and the issuer exist.
                 Variable::required("cluster_issuer_name", "string", "The ClusterIssuer that signs the certificate.")
                     .passed(stack.output("cert_manager", "cluster_issuer_name")?),
-                Variable::optional(
+                Variable::setting(
                     "certificate_secret_name",
-                    "string",
                     "Secret cert-manager writes the host's certificate to, read by the HTTPS listener.",
-                    string(secret_name.clone()),
+                    secret_name.clone(),
                 )
                 .rule(&crate::rules::KUBERNETES_NAME, "certificate secret name")
                 .passed_default(),

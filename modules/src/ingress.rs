@@ -211,26 +211,16 @@ impl Section for Ingress {
         let mut inputs = placement(stack)?;
         inputs.extend(static_ip(stack)?);
         inputs.extend([
-            Variable::optional(
-                "chart_version",
-                "string",
-                "Pinned chart version of the controller.",
-                string(self.chart_version()),
-            )
-            .rule(&self.backend.chart_version_rule(), "chart version")
-            .passed_default(),
-            Variable::optional(
-                "ingress_class_name",
-                "string",
-                "Ingress class the controller serves.",
-                string(self.class_name()),
-            )
-            .rule(&rules::KUBERNETES_NAME, "ingress class name")
-            .passed_default(),
-            Variable::optional("namespace", "string", "Namespace of the controller.", string(self.namespace()))
+            Variable::setting("chart_version", "Pinned chart version of the controller.", self.chart_version())
+                .rule(&self.backend.chart_version_rule(), "chart version")
+                .passed_default(),
+            Variable::setting("ingress_class_name", "Ingress class the controller serves.", self.class_name())
+                .rule(&rules::KUBERNETES_NAME, "ingress class name")
+                .passed_default(),
+            Variable::setting("namespace", "Namespace of the controller.", self.namespace())
                 .rule(&rules::KUBERNETES_NAME, "namespace")
                 .passed_default(),
-            Variable::optional("replicas", "number", "Controller replicas.", Expression::from(self.replicas))
+            Variable::setting("replicas", "Controller replicas.", self.replicas)
                 .range(REPLICAS, "replicas")
                 .passed_default(),
         ]);

@@ -230,11 +230,10 @@ impl Section for KubernetesAccess {
             Variable::required("namespace", "string", "Namespace CI deploys to.")
                 .rule(&crate::rules::KUBERNETES_NAME, "namespace")
                 .passed(string(self.namespace.clone())),
-            Variable::optional(
+            Variable::setting(
                 "role_definition_name",
-                "string",
                 "Namespace-scoped role of the deploy identity.",
-                string(self.role.role_definition_name()),
+                self.role.role_definition_name(),
             )
             .passed_default(),
         ]);

@@ -32,8 +32,8 @@ pub mod traefik;
 
 pub use diagnostics::{Diagnostic, Diagnostics, FieldPath, Location};
 pub use module::{
-    BlockComment, ClusterConnection, ClusterCredentials, ContributedJob, Contributions, Input, Module, Output,
+    BlockComment, ClusterConnection, ClusterCredentials, ContributedJob, Contributions, Input, Inputs, Module, Output,
     OutputRef, ProviderRequirement, ReadmeNote, ReadmeStep, RenderError, RenderedModule, RepositoryVariable, Section,
-    SectionModule, ShellStep, StackContext, StackSettings, Variable, WorkflowJob, WorkflowStep,
+    SectionModule, SettingValue, ShellStep, StackContext, StackSettings, Variable, WorkflowJob, WorkflowStep,
 };
 pub use spec::StackSpec;

@@ -1,32 +1,127 @@
 //! The seam every module plugs into, ours and a user's alike.
 //!
-//! A module is a struct that implements [`Module`]. It reaches every artifact through it:
+//! A module is a struct that implements [`Module`]. Through that one trait it reaches every
+//! artifact of the stack; the generator only assembles what modules hand it.
 //!
-//! - **Terraform**: [`Module::render`] returns its child module (`terraform/modules/<name>/`:
-//!   variables, resources, outputs) and the inputs the root passes to it. Outputs of earlier
-//!   modules come from [`StackContext::output`], checked: an output nobody declares is a
-//!   [`RenderError`] naming both modules. A module that needs a value of whoever runs Terraform
-//!   or a provider configuration adds [`RenderedModule::root_variables`] and
-//!   [`RenderedModule::root_providers`] to the root.
-//! - **Everything else**: [`Module::contribute`] returns [`Contributions`]: environment variables
-//!   of the workload (chart values), repository variables, steps of the delivery workflow's jobs
-//!   and whole jobs of its own ([`ContributedJob`]), README
-//!   steps, files outside `terraform/`, and — from the module that creates the cluster — the
-//!   [`ClusterConnection`] the root's helm and kubernetes providers use. Values known only after
-//!   `terraform apply` travel as [`OutputRef`]s from [`StackContext::reference`], checked the same
-//!   way, and are re-exported as root outputs automatically.
-//! - **Rules**: [`Module::validate`] reports every broken rule at once; **comments** inside the
-//!   child module's blocks come from [`Module::comments`].
+//! | To add …                                        | hook                | with                                                                   |
+//! |-------------------------------------------------|---------------------|------------------------------------------------------------------------|
+//! | rules on its settings, every broken one at once | [`Module::validate`] | [`Diagnostics::push`](crate::Diagnostics::push) at a [`FieldPath`]   |
+//! | a Terraform child module `terraform/modules/<name>/` and its `module` block in the root | [`Module::render`] | [`RenderedModule`]: [`Inputs`] of [`Variable`]s, `main` blocks, [`Output`]s, providers |
+//! | a value of another module, in Terraform         | [`Module::render`]   | [`StackContext::output`]: checked, a missing one is a [`RenderError`] naming both modules |
+//! | a root variable or `provider` block             | [`Module::render`]   | [`RenderedModule::root_variables`], [`RenderedModule::root_providers`] |
+//! | comments (`#checkov:skip=…`, the why) inside its blocks | [`Module::comments`] | [`BlockComment`]                                            |
+//! | an environment variable of the workload (chart values) | [`Module::contribute`] | [`Contributions::workload_env`]                                  |
+//! | a repository variable set from one of its outputs | [`Module::contribute`] | [`Contributions::repository_variable`] with an [`OutputRef`] from [`StackContext::reference`] |
+//! | a step in a job of the delivery workflow        | [`Module::contribute`] | [`Contributions::workflow_step`] ([`WorkflowStep`], [`WorkflowJob`]) |
+//! | a whole job of the delivery workflow            | [`Module::contribute`] | [`Contributions::workflow_job`] ([`ContributedJob`])                 |
+//! | a README step or design note                    | [`Module::contribute`] | [`Contributions::readme_step`], [`Contributions::readme_note`]       |
+//! | a file outside `terraform/`                     | [`Module::contribute`] | [`Contributions::file`]                                              |
+//! | the cluster the helm and kubernetes providers use | [`Module::contribute`] | [`Contributions::cluster`] ([`ClusterConnection`]), once per stack |
+//!
+//! `render` runs in stack order and sees the outputs of the modules before it; `contribute` runs
+//! after every module rendered and sees all outputs, its own included. Values known only after
+//! `terraform apply` never appear in generated text: they travel as [`OutputRef`]s, which become
+//! root outputs (and `terraform output` in the README) automatically.
+//!
+//! # Adding a module
+//!
+//! 1. Hold the module's settings in a struct; its name (snake_case) is its folder, its `module`
+//!    label and the prefix of its root outputs.
+//! 2. Declare each input once: the [`Variable`] (type, description, default, rules from
+//!    [`crate::rules`], which also yield the HCL `validation`), what the root passes
+//!    ([`Variable::passed`], [`Variable::passed_default`]) and, when a resource attribute is named
+//!    otherwise than the variable, [`Input::sets`]. Resource blocks take their attributes from
+//!    [`Inputs::attribute`], so no block reads a variable nobody declares.
+//! 3. Hand out outputs; refer to other modules' outputs only through [`StackContext`].
+//! 4. Contribute to the other artifacts, and add the module to a stack: `Stack::push`,
+//!    `insert_before` or `replace` (in `stackgen::generator`, through `generate_with`).
+//!
+//! ```
+//! use hcl::Block;
+//! use stackgen_modules::hcl_util::{string, traversal};
+//! use stackgen_modules::{
+//!     Contributions, Diagnostics, FieldPath, Inputs, Module, Output, ProviderRequirement, ReadmeStep,
+//!     RenderError, RenderedModule, StackContext, StackSettings, Variable, WorkflowJob, WorkflowStep,
+//! };
+//!
+//! /// A storage account for the app's uploads.
+//! struct Uploads {
+//!     replication: &'static str,
+//! }
+//!
+//! impl Module for Uploads {
+//!     fn name(&self) -> &str {
+//!         "uploads"
+//!     }
+//!
+//!     fn validate(&self, at: &FieldPath, diagnostics: &mut Diagnostics) {
+//!         if !["LRS", "ZRS", "GRS"].contains(&self.replication) {
+//!             diagnostics.push(at.key("replication"), "one-of", "must be LRS, ZRS or GRS");
+//!         }
+//!     }
+//!
+//!     fn render(&self, stack: &StackContext) -> Result<RenderedModule, RenderError> {
+//!         let mut inputs = Inputs::new(stack);
+//!         inputs.extend([
+//!             Variable::required("name", "string", "Account name.").passed(string("uploads")),
+//!             Variable::setting("replication", "Replication.", self.replication)
+//!                 .passed_default()
+//!                 .sets("account_replication_type"),
+//!         ]);
+//!         let account = Block::builder("resource")
+//!             .add_label("azurerm_storage_account")
+//!             .add_label("this")
+//!             .add_attributes(inputs.attributes(["name", "account_replication_type"])?)
+//!             .build();
+//!         let id = traversal("azurerm_storage_account", ["this", "id"]);
+//!         Ok(RenderedModule {
+//!             providers: vec![ProviderRequirement::azurerm()],
+//!             main: hcl::Body::builder().add_block(account).build(),
+//!             outputs: vec![Output::new("id", id, "Resource ID of the account.")],
+//!             ..RenderedModule::default()
+//!         }
+//!         .with_inputs(inputs))
+//!     }
+//!
+//!     fn contribute(&self, stack: &StackContext) -> Result<Contributions, RenderError> {
+//!         let id = stack.reference(self.name(), "id")?; // checked: a typo is a RenderError
+//!         Ok(Contributions::new()
+//!             .workload_env("UPLOADS_CONTAINER", "uploads")
+//!             .repository_variable("UPLOADS_ACCOUNT_ID", id.clone())
+//!             .workflow_step(WorkflowStep {
+//!                 job: WorkflowJob::Deploy,
+//!                 name: "Show the uploads account".to_owned(),
+//!                 run: "echo \"$ACCOUNT\" >> \"$GITHUB_STEP_SUMMARY\"".to_owned(),
+//!                 env: vec![("ACCOUNT".to_owned(), "UPLOADS_ACCOUNT_ID".to_owned())],
+//!             })
+//!             .readme_step("Find the uploads", format!("`terraform output {}`", id.root_output()))
+//!             .file("docs/uploads.md", "# Uploads\n"))
+//!     }
+//! }
+//!
+//! let mut stack = StackContext::new(StackSettings::default());
+//! stack.enter("uploads");
+//! let rendered = Uploads { replication: "ZRS" }.render(&stack)?;
+//! let main = hcl::format::to_string(&rendered.main)?;
+//! assert!(main.contains("account_replication_type = var.replication"), "{main}");
+//! assert_eq!(rendered.inputs[1].0, "replication", "the root passes the setting");
+//! stack.declare("uploads", &rendered);
+//! let contributed = Uploads { replication: "ZRS" }.contribute(&stack)?;
+//! assert_eq!(contributed.readme_steps, [ReadmeStep {
+//!     title: "Find the uploads".into(),
+//!     body: "`terraform output uploads_id`".into(),
+//! }]);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 //!
 //! A module is usually a section of the spec. One that needs nothing beyond its own settings
 //! implements [`Module`] itself (`&spec.acr` is then a module); one that also needs values from
-//! other sections implements [`Section`] and is a [`SectionModule`] (`AksModule`), which says
-//! what belongs in that context and what must be an output instead.
+//! other sections implements [`Section`] and is a [`SectionModule`] (`AksModule`): see
+//! [`crate::section`] for what belongs in that context and what must be an output instead.
 //!
-//! Add a module with `Stack::push`, `insert_before` or `replace` (in `stackgen::generator`), and
-//! change the app or its delivery with `Stack::with_app` / `with_delivery`: the chart, the
-//! workflows and the README are built from that stack, never from the raw spec. The generator only
-//! assembles. `examples/custom_stack.rs` is a module that touches every artifact.
+//! Change the app or its delivery with `Stack::with_app` / `with_delivery`: the chart, the
+//! workflows and the README are built from the stack, never from the raw spec.
+//! `examples/custom_stack.rs` is a whole module, with a test asserting each artifact it reaches.
 
 use std::collections::BTreeMap;
 
@@ -211,6 +306,18 @@ impl Variable {
         Self { default: Some(default), ..Self::required(name, type_constraint, description) }
     }
 
+    /// A `list(string)` variable, empty by default and never null: a list the spec may leave
+    /// empty (pass the spec's items with [`Variable::passed`]).
+    pub fn string_list(name: &str, description: &str) -> Self {
+        Self::optional(name, "list(string)", description, Expression::Array(Vec::new())).non_nullable()
+    }
+
+    /// An optional variable defaulting to a setting of the spec, its type that of the Rust value
+    /// (`string`, `number` or `bool`): `Variable::setting("max_pods", "Pods per node.", 110)`.
+    pub fn setting(name: &str, description: &str, default: impl SettingValue) -> Self {
+        Self::optional(name, default.type_name(), description, default.into_expression())
+    }
+
     /// Adds a validation block. Prefer the rule-built ones ([`Variable::rule`], [`Variable::range`],
     /// [`Variable::one_of`]), which also know a value the validation rejects; for a condition over
     /// several variables, [`Variable::validate_rejecting`].
@@ -245,12 +352,12 @@ impl Variable {
 
     /// This variable together with the value the root passes to it: one declaration for both.
     pub fn passed(self, value: impl Into<Expression>) -> Input {
-        Input { variable: self, value: Some(value.into()) }
+        Input { variable: self, value: Some(value.into()), sets: Vec::new() }
     }
 
     /// A variable the root passes nothing: it keeps its default.
     pub fn into_input(self) -> Input {
-        Input { variable: self, value: None }
+        Input { variable: self, value: None, sets: Vec::new() }
     }
 
     /// An optional variable the root passes its own default, so the child module documents the
@@ -258,18 +365,149 @@ impl Variable {
     /// variable has no default and is passed nothing.
     pub fn passed_default(self) -> Input {
         let value = self.default.clone();
-        Input { variable: self, value }
+        Input { variable: self, value, sets: Vec::new() }
     }
 }
 
-/// One input of a child module, declared once: the variable (type, description, default, rules)
-/// and the value the root passes to it. [`RenderedModule::with_inputs`] splits it into both.
+/// One input of a child module, declared once: the variable (type, description, default, rules),
+/// the value the root passes to it, and the resource attributes that read it.
+/// [`RenderedModule::with_inputs`] splits it into the first two; resource blocks take the
+/// attributes from [`Inputs::attribute`].
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct Input {
     /// The child module's variable.
     pub variable: Variable,
     /// What the root passes; `None` leaves the variable at its default.
     pub value: Option<Expression>,
+    /// Resource attributes named otherwise than the variable that are set to it
+    /// (`dns_prefix = var.name`); an attribute named like the variable reads it anyway.
+    pub sets: Vec<String>,
+}
+
+impl Input {
+    /// Also sets the resource attribute `attribute`, named otherwise than the variable
+    /// (`dns_prefix = var.name`).
+    #[must_use]
+    pub fn sets(mut self, attribute: &str) -> Self {
+        self.sets.push(attribute.to_owned());
+        self
+    }
+}
+
+/// The inputs of the module rendering now, in the order the root passes them. Resource blocks
+/// take from here the attributes that read them, wherever the attribute sits in the block (its
+/// order there is the block's, not the inputs'), so no block names a variable nobody declares.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Inputs {
+    module: String,
+    inputs: Vec<Input>,
+}
+
+impl Inputs {
+    /// No inputs yet, for the module `stack` is rendering.
+    pub fn new(stack: &StackContext) -> Self {
+        Self { module: stack.current().to_owned(), inputs: Vec::new() }
+    }
+
+    /// Appends an input.
+    pub fn push(&mut self, input: Input) {
+        self.inputs.push(input);
+    }
+
+    /// `attribute = var.<name>` for the one input named `attribute` or declared to set it
+    /// ([`Input::sets`]).
+    ///
+    /// # Errors
+    /// [`RenderError::Invalid`] when no input does (the block would read an undeclared variable)
+    /// or several do (which one the block reads would be a guess): set such an attribute from
+    /// the variable by hand.
+    pub fn attribute(&self, attribute: &str) -> Result<(String, Expression), RenderError> {
+        let mut readers = self
+            .inputs
+            .iter()
+            .filter(|input| input.variable.name == attribute || input.sets.iter().any(|set| set == attribute));
+        let invalid = |message: String| RenderError::Invalid { module: self.module.clone(), message };
+        match (readers.next(), readers.next()) {
+            (Some(input), None) => Ok((attribute.to_owned(), crate::hcl_util::var(&input.variable.name))),
+            (None, _) => Err(invalid(format!(
+                "a resource sets `{attribute}` from an input, but no input is named so or sets it"
+            ))),
+            (Some(first), Some(second)) => Err(invalid(format!(
+                "a resource sets `{attribute}` from an input, but both `{}` and `{}` set it",
+                first.variable.name, second.variable.name
+            ))),
+        }
+    }
+
+    /// [`Inputs::attribute`] for each of `attributes`, in that order.
+    ///
+    /// # Errors
+    /// As [`Inputs::attribute`].
+    pub fn attributes<'n>(
+        &self,
+        attributes: impl IntoIterator<Item = &'n str>,
+    ) -> Result<Vec<(String, Expression)>, RenderError> {
+        attributes.into_iter().map(|attribute| self.attribute(attribute)).collect()
+    }
+}
+
+impl Extend<Input> for Inputs {
+    fn extend<I: IntoIterator<Item = Input>>(&mut self, inputs: I) {
+        self.inputs.extend(inputs);
+    }
+}
+
+impl IntoIterator for Inputs {
+    type Item = Input;
+    type IntoIter = std::vec::IntoIter<Input>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.inputs.into_iter()
+    }
+}
+
+/// A Rust value a spec setting holds, as the default of a variable ([`Variable::setting`]).
+pub trait SettingValue {
+    /// Its Terraform type.
+    fn type_name(&self) -> &'static str;
+    /// Its HCL value.
+    fn into_expression(self) -> Expression;
+}
+
+impl SettingValue for &str {
+    fn type_name(&self) -> &'static str {
+        "string"
+    }
+    fn into_expression(self) -> Expression {
+        Expression::String(self.to_owned())
+    }
+}
+
+impl SettingValue for String {
+    fn type_name(&self) -> &'static str {
+        "string"
+    }
+    fn into_expression(self) -> Expression {
+        Expression::String(self)
+    }
+}
+
+impl SettingValue for u32 {
+    fn type_name(&self) -> &'static str {
+        "number"
+    }
+    fn into_expression(self) -> Expression {
+        Expression::from(self)
+    }
+}
+
+impl SettingValue for bool {
+    fn type_name(&self) -> &'static str {
+        "bool"
+    }
+    fn into_expression(self) -> Expression {
+        Expression::Bool(self)
+    }
 }
 
 /// A child module output.
@@ -351,7 +589,7 @@ impl RenderedModule {
     /// Adds each input's variable, and the value the root passes, in order.
     #[must_use]
     pub fn with_inputs(mut self, inputs: impl IntoIterator<Item = Input>) -> Self {
-        for Input { variable, value } in inputs {
+        for Input { variable, value, .. } in inputs {
             if let Some(value) = value {
                 self.inputs.push((variable.name.clone(), value));
             }
@@ -485,6 +723,56 @@ mod tests {
             [("size".to_owned(), one), ("tier".to_owned(), crate::hcl_util::string("Free"))],
             "the root passes the declared value, and an optional variable its own default"
         );
+    }
+
+    #[test]
+    fn a_resource_attribute_reads_the_input_named_so_or_the_one_that_sets_it() {
+        let mut stack = StackContext::new(StackSettings::default());
+        stack.enter("aks");
+        let mut inputs = Inputs::new(&stack);
+        inputs.extend([
+            Variable::required("name", "string", "Name.").passed(crate::hcl_util::string("x")).sets("dns_prefix"),
+            Variable::setting("max_pods", "Pods.", 110).passed_default(),
+        ]);
+        let text = |attribute: &str| {
+            inputs
+                .attribute(attribute)
+                .map(|(name, value)| format!("{name} = {}", hcl::format::to_string(&value).unwrap_or_default()))
+        };
+        assert_eq!(text("name"), Ok("name = var.name".to_owned()));
+        assert_eq!(text("dns_prefix"), Ok("dns_prefix = var.name".to_owned()), "the declared mapping");
+        assert_eq!(text("max_pods"), Ok("max_pods = var.max_pods".to_owned()));
+        let Err(RenderError::Invalid { module, message }) = text("vm_size") else { panic!("no input sets vm_size") };
+        assert_eq!(module, "aks");
+        assert!(message.contains("`vm_size`"), "{message}");
+        let mut ambiguous = inputs.clone();
+        ambiguous.push(Variable::required("zone", "string", "Zone.").passed(crate::hcl_util::string("z")).sets("name"));
+        let Err(RenderError::Invalid { message, .. }) = ambiguous.attribute("name") else {
+            panic!("two inputs set name")
+        };
+        assert!(message.contains("both `name` and `zone`"), "{message}");
+    }
+
+    #[test]
+    fn a_setting_s_variable_has_the_type_of_its_rust_value() {
+        let types: Vec<String> = [
+            Variable::setting("a", "A.", "text"),
+            Variable::setting("b", "B.", 3),
+            Variable::setting("c", "C.", true),
+            Variable::setting("d", "D.", String::from("owned")),
+        ]
+        .iter()
+        .map(|v| {
+            let default = v.default.as_ref().map(|d| hcl::format::to_string(d).unwrap_or_default());
+            format!(
+                "{}: {} = {}",
+                v.name,
+                hcl::format::to_string(&v.type_constraint).unwrap_or_default(),
+                default.unwrap_or_default()
+            )
+        })
+        .collect();
+        assert_eq!(types, ["a: string = \"text\"", "b: number = 3", "c: bool = true", "d: string = \"owned\""]);
     }
 
     #[test]

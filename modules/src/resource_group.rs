@@ -5,8 +5,8 @@ use std::collections::BTreeMap;
 use hcl::{Block, Body};
 
 use crate::diagnostics::{Diagnostics, FieldPath};
-use crate::hcl_util::{local, string, traversal, var};
-use crate::module::{Module, Output, ProviderRequirement, RenderError, RenderedModule, StackContext, Variable};
+use crate::hcl_util::{local, string, traversal};
+use crate::module::{Inputs, Module, Output, ProviderRequirement, RenderError, RenderedModule, StackContext, Variable};
 use crate::rules;
 use crate::stack::StackSettings;
 
@@ -58,13 +58,27 @@ impl Module for StackSettings {
         }
     }
 
-    fn render(&self, _stack: &StackContext) -> Result<RenderedModule, RenderError> {
+    fn render(&self, stack: &StackContext) -> Result<RenderedModule, RenderError> {
+        let mut inputs = Inputs::new(stack);
+        inputs.extend([
+            Variable::required("name", "string", "Name of the resource group.")
+                .rule(&rules::RESOURCE_GROUP_NAME, "resource group name")
+                .passed(string(self.resource_group.clone())),
+            Variable::required("location", "string", "Azure region of the resource group.")
+                .passed(string(self.location.clone())),
+            Variable::optional(
+                "tags",
+                "map(string)",
+                "Tags set on the resource group.",
+                hcl::Expression::Object(hcl::Object::new()),
+            )
+            .non_nullable()
+            .passed(local("tags")),
+        ]);
         let resource = Block::builder("resource")
             .add_label("azurerm_resource_group")
             .add_label("this")
-            .add_attribute(("name", var("name")))
-            .add_attribute(("location", var("location")))
-            .add_attribute(("tags", var("tags")))
+            .add_attributes(inputs.attributes(["name", "location", "tags"])?)
             .build();
         let output = |name: &str, description: &str| {
             Output::new(name, traversal("azurerm_resource_group", ["this", name]), description)
@@ -79,20 +93,6 @@ impl Module for StackSettings {
             ],
             ..RenderedModule::default()
         }
-        .with_inputs([
-            Variable::required("name", "string", "Name of the resource group.")
-                .rule(&rules::RESOURCE_GROUP_NAME, "resource group name")
-                .passed(string(self.resource_group.clone())),
-            Variable::required("location", "string", "Azure region of the resource group.")
-                .passed(string(self.location.clone())),
-            Variable::optional(
-                "tags",
-                "map(string)",
-                "Tags set on the resource group.",
-                hcl::Expression::Object(hcl::Object::new()),
-            )
-            .non_nullable()
-            .passed(local("tags")),
-        ]))
+        .with_inputs(inputs))
     }
 }
