@@ -462,10 +462,24 @@ struct Token {
 /// One formatting line: ends at a newline outside strings, except that a heredoc (its content
 /// and closing marker) belongs to the line that opens it, as in hclwrite.
 #[derive(Debug)]
+/// A line of the text and what alignment needs of its tokens (read once, while scanning).
 struct Line {
     start: usize,
     end: usize,
-    tokens: Vec<Token>,
+    /// `(end of the lead, start of the '=')` when the line is a single-line assignment.
+    assignment: Option<(usize, usize)>,
+    /// Start of the trailing comment, when the line has one after other tokens.
+    comment: Option<usize>,
+}
+
+impl Line {
+    fn new(start: usize, end: usize, tokens: &[Token]) -> Self {
+        let comment = match tokens {
+            [rest @ .., last] if !rest.is_empty() && last.kind == Kind::Comment => Some(last.start),
+            _ => None,
+        };
+        Self { start, end, assignment: assignment(tokens), comment }
+    }
 }
 
 /// Aligns `=` and trailing comments the way `terraform fmt` does.
@@ -482,8 +496,7 @@ struct Line {
 pub fn align(text: &str) -> String {
     let lines = scan_lines(text);
     let mut rendered: Vec<String> = Vec::with_capacity(lines.len());
-    // (lead end, `=` start) per line holding a single-line assignment.
-    let assigns: Vec<Option<(usize, usize)>> = lines.iter().map(assignment).collect();
+    let assigns: Vec<Option<(usize, usize)>> = lines.iter().map(|line| line.assignment).collect();
     let mut i = 0;
     while i < lines.len() {
         if assigns[i].is_none() {
@@ -500,8 +513,7 @@ pub fn align(text: &str) -> String {
             let line = &lines[j];
             if let Some((lead_end, equal)) = assigns[j] {
                 let lead = &text[line.start..lead_end];
-                let pad = width - columns(lead) + 1;
-                rendered.push(format!("{lead}{}{}", " ".repeat(pad), &text[equal..line.end]));
+                rendered.push(padded(lead, width - columns(lead) + 1, &text[equal..line.end]));
             }
         }
         i = chain_end;
@@ -510,13 +522,23 @@ pub fn align(text: &str) -> String {
     rendered.join("\n")
 }
 
+/// `head`, `pad` spaces, `tail`: built in place (`format!` costs more than the copy here, and
+/// this runs for every aligned line).
+fn padded(head: &str, pad: usize, tail: &str) -> String {
+    let mut line = String::with_capacity(head.len() + pad + tail.len());
+    line.push_str(head);
+    line.extend(std::iter::repeat_n(' ', pad));
+    line.push_str(tail);
+    line
+}
+
 fn columns(text: &str) -> usize {
     text.chars().count()
 }
 
-/// `(end of the lead, start of the '=')` when the line is a single-line assignment.
-fn assignment(line: &Line) -> Option<(usize, usize)> {
-    let lead = lead_tokens(line);
+/// `(end of the lead, start of the '=')` when the line of `tokens` is a single-line assignment.
+fn assignment(tokens: &[Token]) -> Option<(usize, usize)> {
+    let lead = lead_tokens(tokens);
     let (index, equal) = lead.iter().enumerate().skip(1).find(|(_, t)| t.kind == Kind::Equal)?;
     let mut net = 0i64;
     for token in &lead[index..] {
@@ -531,8 +553,8 @@ fn assignment(line: &Line) -> Option<(usize, usize)> {
 }
 
 /// The line's tokens without a trailing comment (a comment alone is not trailing).
-fn lead_tokens(line: &Line) -> &[Token] {
-    match line.tokens.as_slice() {
+fn lead_tokens(tokens: &[Token]) -> &[Token] {
+    match tokens {
         [rest @ .., last] if !rest.is_empty() && last.kind == Kind::Comment => rest,
         all => all,
     }
@@ -544,12 +566,8 @@ fn align_comments(lines: &[Line], rendered: &mut [String]) {
         .iter()
         .zip(rendered.iter())
         .map(|(line, now)| {
-            let [rest @ .., last] = line.tokens.as_slice() else { return None };
-            if rest.is_empty() || last.kind != Kind::Comment {
-                return None;
-            }
             // Only text before the `=` has moved, so the comment is as far from the end as before.
-            Some(now.len() - (line.end - last.start))
+            line.comment.map(|start| now.len() - (line.end - start))
         })
         .collect();
     let mut i = 0;
@@ -566,9 +584,8 @@ fn align_comments(lines: &[Line], rendered: &mut [String]) {
         let width = (i..chain_end).map(before).max().unwrap_or(0);
         for j in i..chain_end {
             let at = comment_at[j].unwrap_or(0);
-            let head = rendered[j][..at].trim_end().to_owned();
-            let pad = width - columns(&head) + 1;
-            rendered[j] = format!("{head}{}{}", " ".repeat(pad), &rendered[j][at..]);
+            let head = rendered[j][..at].trim_end();
+            rendered[j] = padded(head, width - columns(head) + 1, &rendered[j][at..]);
         }
         i = chain_end;
     }
@@ -577,28 +594,37 @@ fn align_comments(lines: &[Line], rendered: &mut [String]) {
 fn scan_lines(text: &str) -> Vec<Line> {
     let bytes = text.as_bytes();
     let mut lines = Vec::new();
-    let mut line = Line { start: 0, end: 0, tokens: Vec::new() };
+    // One buffer for the tokens of the line being scanned; a line keeps only its summary.
+    let mut tokens = Vec::new();
+    let mut start = 0;
     let mut i = 0;
     while i < bytes.len() {
-        if bytes[i] == b'\n' {
-            line.end = i;
-            lines.push(std::mem::replace(&mut line, Line { start: i + 1, end: 0, tokens: Vec::new() }));
-            i += 1;
-            continue;
+        match bytes[i] {
+            b'\n' => {
+                lines.push(Line::new(start, i, &tokens));
+                tokens.clear();
+                start = i + 1;
+                i += 1;
+                continue;
+            }
+            b' ' | b'\t' | b'\r' => {
+                i += 1;
+                continue;
+            }
+            _ => {}
         }
         if let Some(end) = heredoc_open(bytes, i) {
-            line.tokens.push(Token { kind: Kind::Heredoc, start: i, end });
+            tokens.push(Token { kind: Kind::Heredoc, start: i, end });
             let body_end = heredoc_end(text, i, end);
             if body_end > end {
-                line.tokens.push(Token { kind: Kind::Other, start: end, end: body_end });
+                tokens.push(Token { kind: Kind::Other, start: end, end: body_end });
             }
             i = body_end;
             continue;
         }
-        i = scan_token(bytes, i, &mut line.tokens, false);
+        i = scan_token(bytes, i, &mut tokens, false);
     }
-    line.end = bytes.len();
-    lines.push(line);
+    lines.push(Line::new(start, bytes.len(), &tokens));
     lines
 }
 

@@ -208,7 +208,9 @@ fn overlaps(pattern: &FieldPattern, path: &FieldPath) -> bool {
 
 /// The fields a rule reported at `path` reads: the field itself and, for every rule of
 /// [`StackSpec::validate`] that compares several fields, the others. A stand-in in any of them
-/// could make the rule fire (or stay quiet) for the wrong reason.
+/// could make the rule fire (or stay quiet) for the wrong reason. A rule that compares fields
+/// and is missing here is caught by the generator's `tests/stand_ins.rs`, which breaks every
+/// field of valid specs in turn and allows no problem anywhere else.
 ///
 /// Written `a.b[].c`: `[]` in the first column matches any index; in the second, `[]` is any
 /// index and `[=]` the index the first column matched.

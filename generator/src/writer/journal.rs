@@ -352,25 +352,69 @@ fn remove_dir_all(path: &Path) -> Result<(), WriteError> {
 
 /// Makes everything written below `dir` so far durable, with one system call where the platform
 /// has one (`syncfs` on Linux: the staged files, their folders and the journal in one go).
+///
+/// `syncfs` reports a write-back error of *any* file on the file system that happened since
+/// `dir` was opened (Linux 5.8 and later), another program's included. So when it fails, every
+/// file and folder below `dir` is synced one by one, which reports only errors of those: the
+/// write fails only when one of its own files could not be made durable.
 pub fn sync_all_below(dir: &Path) -> Result<(), WriteError> {
+    sync_all_below_with(dir, sync_file_system)
+}
+
+fn sync_all_below_with(dir: &Path, whole: impl FnOnce(&fs::File) -> io::Result<()>) -> Result<(), WriteError> {
     let fail = |source| WriteError::Io { action: "sync", path: dir.to_path_buf(), source };
+    let handle = fs::File::open(dir).map_err(fail)?;
+    if whole(&handle).is_ok() {
+        return Ok(());
+    }
+    for entry in walkdir::WalkDir::new(dir).contents_first(true) {
+        let entry = entry.map_err(|e| fail(e.into()))?;
+        let path = entry.path();
+        let synced = fs::File::open(path).and_then(|file| file.sync_all());
+        synced.map_err(|source| WriteError::Io { action: "sync", path: path.to_path_buf(), source })?;
+    }
+    Ok(())
+}
+
+/// One call syncing the whole file system `handle` is on, where the platform has one; elsewhere
+/// an error, so that [`sync_all_below`] syncs file by file.
+fn sync_file_system(handle: &fs::File) -> io::Result<()> {
     #[cfg(target_os = "linux")]
     {
-        let handle = fs::File::open(dir).map_err(fail)?;
-        rustix::fs::syncfs(&handle).map_err(|errno| fail(io::Error::from(errno)))
+        rustix::fs::syncfs(handle).map_err(io::Error::from)
     }
     #[cfg(not(target_os = "linux"))]
     {
-        for entry in walkdir::WalkDir::new(dir).contents_first(true) {
-            let entry = entry.map_err(|e| fail(e.into()))?;
-            let handle = fs::File::open(entry.path()).map_err(fail)?;
-            handle.sync_all().map_err(fail)?;
-        }
-        Ok(())
+        let _ = handle;
+        Err(io::Error::new(ErrorKind::Unsupported, "no syncfs"))
     }
 }
 
 /// The staging folder's `new/` root inside `out`.
 pub fn staged_root(out: &Path) -> PathBuf {
     out.join(STAGING_PATH).join("new")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_failing_file_system_sync_falls_back_to_syncing_each_file() {
+        let tmp = tempfile::tempdir().expect("tempdir");
+        fs::create_dir_all(tmp.path().join("a/b")).expect("mkdir");
+        fs::write(tmp.path().join("a/b/c.txt"), "c").expect("write");
+        let mut whole_called = false;
+        // Another program's write-back error, as syncfs would report it.
+        let foreign = |_: &fs::File| {
+            whole_called = true;
+            Err(io::Error::from_raw_os_error(5))
+        };
+        sync_all_below_with(tmp.path(), foreign).expect("our own files sync fine");
+        assert!(whole_called);
+        // A folder that is not there is still an error of our own.
+        let missing = tmp.path().join("missing");
+        let error = sync_all_below_with(&missing, |_| Ok(())).expect_err("nothing to sync");
+        assert!(error.to_string().contains("missing"), "{error}");
+    }
 }
