@@ -234,11 +234,9 @@ impl Journal {
                     // other files below it then find nothing staged, as if each had moved.
                     return fs::rename(staging.join("new").join(dir), out.join(dir)).map_err(fail);
                 }
+                // The file's folder exists (`missing_folder` said so): the rename needs no mkdir.
                 if fs::symlink_metadata(&target).is_ok_and(|m| m.is_file()) && !exists(&old) {
                     keep_copy(&target, &old).map_err(fail)?;
-                }
-                if let Some(parent) = target.parent() {
-                    fs::create_dir_all(parent).map_err(fail)?;
                 }
                 fs::rename(&new, &target).map_err(fail)
             }
@@ -293,14 +291,14 @@ impl Journal {
 
 /// The outermost folder of `path` that `out` does not have yet, such as `terraform` for
 /// `terraform/modules/aks/main.tf` in a fresh output folder; `None` when the file's own folder
-/// exists already.
+/// exists already (or the file has no folder), and only then.
 fn missing_folder<'p>(out: &Path, path: &'p str) -> Option<&'p str> {
     let parent = path.rfind('/').map(|end| &path[..end])?;
     if exists(&out.join(parent)) {
         return None;
     }
     let mut ends = path.match_indices('/').map(|(end, _)| end);
-    ends.find(|&end| !exists(&out.join(&path[..end]))).map(|end| &path[..end])
+    Some(ends.find(|&end| !exists(&out.join(&path[..end]))).map_or(parent, |end| &path[..end]))
 }
 
 /// Keeps the previous version of a file before it is replaced: a hard link (the replacing rename
