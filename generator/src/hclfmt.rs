@@ -496,22 +496,21 @@ impl Line {
 pub fn align(text: &str) -> String {
     let lines = scan_lines(text);
     let mut rendered: Vec<String> = Vec::with_capacity(lines.len());
-    let assigns: Vec<Option<(usize, usize)>> = lines.iter().map(|line| line.assignment).collect();
     let mut i = 0;
     while i < lines.len() {
-        if assigns[i].is_none() {
+        if lines[i].assignment.is_none() {
             rendered.push(text[lines[i].start..lines[i].end].to_owned());
             i += 1;
             continue;
         }
-        let chain_end = (i..lines.len()).find(|&j| assigns[j].is_none()).unwrap_or(lines.len());
-        let width = (i..chain_end)
-            .filter_map(|j| assigns[j].map(|(lead_end, _)| columns(&text[lines[j].start..lead_end])))
+        let chain_end = (i..lines.len()).find(|&j| lines[j].assignment.is_none()).unwrap_or(lines.len());
+        let width = lines[i..chain_end]
+            .iter()
+            .filter_map(|line| line.assignment.map(|(lead_end, _)| columns(&text[line.start..lead_end])))
             .max()
             .unwrap_or(0);
-        for j in i..chain_end {
-            let line = &lines[j];
-            if let Some((lead_end, equal)) = assigns[j] {
+        for line in &lines[i..chain_end] {
+            if let Some((lead_end, equal)) = line.assignment {
                 let lead = &text[line.start..lead_end];
                 rendered.push(padded(lead, width - columns(lead) + 1, &text[equal..line.end]));
             }
