@@ -379,11 +379,7 @@ fn replacing_the_cluster_module_regenerates_a_working_stack() {
     };
     let dir = tempfile::tempdir().expect("tempdir");
     common::write_tree(&generated, dir.path());
-    match tools.validate(&dir.path().join("terraform")) {
-        Ok(report) if report.is_clean() => {}
-        Ok(report) => panic!("terraform rejected the stack with a replaced cluster:\n{report}"),
-        Err(error) => panic!("could not validate: {error:#}"),
-    }
+    tools.assert_valid(&dir.path().join("terraform"), "the stack with a replaced cluster");
 }
 
 #[test]
@@ -509,11 +505,7 @@ fn a_custom_module_adds_root_variables_and_provider_blocks() {
     if let Some(tools) = tfvalidate::tools_or_skip("terraform validate of a stack with root variables") {
         let dir = tempfile::tempdir().expect("tempdir");
         common::write_tree(&generated, dir.path());
-        match tools.validate(&dir.path().join("terraform")) {
-            Ok(report) if report.is_clean() => {}
-            Ok(report) => panic!("terraform rejected the stack with a module's root variable and provider:\n{report}"),
-            Err(error) => panic!("could not validate: {error:#}"),
-        }
+        tools.assert_valid(&dir.path().join("terraform"), "the stack with a module's root variable and provider");
     }
 
     for (module, message) in [

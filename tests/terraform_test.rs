@@ -223,11 +223,7 @@ fn every_backend_in_every_deploy_mode_passes_validate_and_its_own_tests() {
             let dir = tempfile::tempdir().expect("tempdir");
             common::write_tree(&generated, dir.path());
             let root = dir.path().join("terraform");
-            match tools.validate(&root) {
-                Ok(report) if report.is_clean() => {}
-                Ok(report) => panic!("terraform rejected {label}:\n{report}"),
-                Err(error) => panic!("could not validate {label}: {error:#}"),
-            }
+            tools.assert_valid(&root, &label);
             let report = run(&tools, &label, &root);
             assert!(report.passed && report.output.contains(", 0 failed"), "{label}:\n{report}");
             covered.push((backend, mode));

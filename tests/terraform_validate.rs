@@ -16,11 +16,7 @@ fn every_generated_example_passes_terraform_validate() {
         let dir = tempfile::tempdir().expect("tempdir");
         common::write_tree(&generated, dir.path());
         let root = dir.path().join("terraform");
-        match tools.validate(&root) {
-            Ok(report) if report.is_clean() => {}
-            Ok(report) => panic!("terraform rejected the {name} stack:\n{report}"),
-            Err(error) => panic!("could not validate the {name} stack: {error:#}"),
-        }
+        tools.assert_valid(&root, &format!("the {name} stack"));
     }
 }
 
@@ -30,9 +26,5 @@ fn the_custom_stack_example_passes_terraform_validate() {
     let generated = custom_stack::custom_stack().expect("custom stack generates");
     let dir = tempfile::tempdir().expect("tempdir");
     common::write_tree(&generated, dir.path());
-    match tools.validate(&dir.path().join("terraform")) {
-        Ok(report) if report.is_clean() => {}
-        Ok(report) => panic!("terraform rejected the custom stack:\n{report}"),
-        Err(error) => panic!("could not validate the custom stack: {error:#}"),
-    }
+    tools.assert_valid(&dir.path().join("terraform"), "the custom stack");
 }

@@ -139,6 +139,18 @@ impl Tools {
         Ok(providers)
     }
 
+    /// Validates the Terraform root `dir` ([`Tools::validate`]) and panics with Terraform's
+    /// diagnostics, naming it `what`, unless it is formatted and valid with zero errors and zero
+    /// warnings.
+    #[track_caller]
+    pub fn assert_valid(&self, dir: &Path, what: &str) {
+        match self.validate(dir) {
+            Ok(report) if report.is_clean() => {}
+            Ok(report) => panic!("terraform rejected {what}:\n{report}"),
+            Err(e) => panic!("could not validate {what}: {e:#}"),
+        }
+    }
+
     /// Runs `terraform fmt -check -recursive`, `terraform init -backend=false` against the
     /// stand-in providers and `terraform validate -json` on a copy of the Terraform root
     /// `dir` (with its local child modules), and collects everything they report.
@@ -240,11 +252,7 @@ pub fn assert_valid(dir: &Path) {
     let Some(tools) = tools_or_skip(&format!("terraform validate of {}", dir.display())) else {
         return;
     };
-    match tools.validate(dir) {
-        Ok(report) if report.is_clean() => {}
-        Ok(report) => panic!("terraform rejected {}:\n{report}", dir.display()),
-        Err(e) => panic!("could not validate {}: {e:#}", dir.display()),
-    }
+    tools.assert_valid(dir, &dir.display().to_string());
 }
 
 /// A private copy of a root plus the environment that keeps the user's Terraform setup out.
